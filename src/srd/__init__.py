@@ -1,0 +1,3 @@
+"""srd: generate periodic crystals by diffusion in the EAD representation space (StructRepDiff)."""
+
+__version__ = "0.1.0"
