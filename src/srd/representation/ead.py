@@ -78,17 +78,64 @@ def ead_per_atom(
     mu = torch.tensor(grid.mus, dtype=dtype, device=device)
     # Arguments far below log(tolerance) contribute nothing measurable; clamping them avoids float32 denormals.
     floor = -math.log(1.0 / grid.tolerance) - 10.0
+    zero = torch.zeros((), dtype=dtype, device=device)
     blocks = []  # per eta: (n_atoms, n_orders, n_mu)
     for eta, reach in zip(grid.etas, eta_reach(grid)):
         idx = torch.nonzero(r < reach, as_tuple=True)[0]
-        gauss = torch.exp((-eta * (r[idx, None] - mu) ** 2).clamp_min(floor)) * zfc[idx, None]  # (P_e, n_mu)
-        terms = monomials[idx, :, None] * gauss[:, None, :]  # (P_e, K, n_mu)
-        sums = torch.zeros(n_atoms, len(powers), len(mu), dtype=dtype, device=device).index_add_(0, center[idx], terms)
+        scaled_r = r[idx] * math.sqrt(eta)
+        weighted = (monomials * zfc[:, None])[idx]  # Z_j fc(r) x^lx y^ly z^lz, folded in before the matmul
+        sums = []
+        chunks, inverse = padded_chunks(center[idx], n_atoms)
+        for chunk in chunks:
+            # Padded per-atom layout: the sum over neighbours becomes one batched matmul (K, M) @ (M, n_mu) instead
+            # of a (pairs, K, n_mu) product. Padding has weight 0 and contributes nothing.
+            r_pad = r.new_zeros(chunk.shape).index_put(chunk.where, scaled_r[chunk.pairs])
+            w_pad = r.new_zeros(*chunk.shape, len(powers)).index_put(chunk.where, weighted[chunk.pairs])
+            dist = r_pad[..., None] - mu * math.sqrt(eta)
+            gauss = torch.exp(torch.addcmul(zero, dist, dist, value=-1.0).clamp_min(floor))  # exp(-eta (r - mu)^2)
+            sums.append(torch.bmm(w_pad.transpose(1, 2), gauss))  # (chunk atoms, K, n_mu)
+        sums = torch.cat(sums)[inverse]
         rho = torch.zeros(n_atoms, len(grid.orders), len(mu), dtype=dtype, device=device)
-        rho = rho.index_add(1, order_index, weight[:, None] * sums * sums)
-        blocks.append(rho)
+        blocks.append(rho.index_add(1, order_index, weight[:, None] * sums * sums))
     # (n_atoms, n_eta, n_orders, n_mu) -> (n_atoms, n_orders, n_eta, n_mu) -> flat (order, eta, mu)
     return torch.stack(blocks, dim=1).transpose(1, 2).reshape(n_atoms, -1)
+
+
+@dataclass(frozen=True)
+class PaddedChunk:
+    """A block of atoms with similar neighbour counts, laid out as (atoms, max neighbours)."""
+
+    pairs: torch.Tensor  # indices into the pair list, in layout order
+    where: tuple[torch.Tensor, torch.Tensor]  # (row, slot) of each of those pairs
+    shape: tuple[int, int]
+
+
+ATOMS_PER_CHUNK = 64  # keeps a chunk's (atoms, neighbours, n_mu) Gaussian block in cache
+
+
+def padded_chunks(center: torch.Tensor, n_atoms: int) -> tuple[list[PaddedChunk], torch.Tensor]:
+    """Split the pairs (sorted by centre) into padded chunks of atoms with similar neighbour counts.
+
+    Atoms are ordered by neighbour count so each chunk pads to a similar width; also returns the permutation that
+    takes rows from chunk order back to atom order.
+    """
+    device = center.device
+    counts = torch.bincount(center, minlength=n_atoms)
+    order = torch.argsort(counts, stable=True)
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(n_atoms, device=device)
+    pair_order = torch.argsort(rank[center], stable=True)
+    sorted_counts = counts[order]
+    starts = torch.cumsum(sorted_counts, 0) - sorted_counts  # first pair (in pair_order) of each ranked atom
+    chunks = []
+    for a in range(0, n_atoms, ATOMS_PER_CHUNK):
+        b = min(a + ATOMS_PER_CHUNK, n_atoms)
+        lo, hi = int(starts[a]), int(starts[b - 1] + sorted_counts[b - 1])
+        pairs = pair_order[lo:hi]
+        row = rank[center[pairs]] - a
+        slot = torch.arange(lo, hi, device=device) - starts[row + a]
+        chunks.append(PaddedChunk(pairs, (row, slot), (b - a, max(int(sorted_counts[b - 1]), 1))))
+    return chunks, rank
 
 
 def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, reduce: str) -> torch.Tensor:

@@ -15,7 +15,7 @@ _PBC = np.array([1, 1, 1], dtype=np.int64)
 class NeighborList:
     """Pairs (i, j, image): atom j of the same crystal, shifted by `image` lattice vectors, is within the radius of i.
 
-    Indices are global over the concatenated atoms of the batch. Only topology is stored: the displacement is
+    Indices are global over the concatenated atoms of the batch, sorted by centre. Only topology is stored: the displacement is
     recomputed from (differentiable) positions as pos[j] - pos[i] + image @ cell.
     """
 
@@ -53,9 +53,8 @@ def batch_neighbor_list(
         neighbors.append(j + offset)
         images.append(image)
         offset += len(cart)
+    center = np.concatenate(centers)
+    order = np.argsort(center, kind="stable")  # the EAD kernel's padded layout needs pairs grouped by centre
     return NeighborList(
-        center=np.concatenate(centers),
-        neighbor=np.concatenate(neighbors),
-        image=np.concatenate(images),
-        radius=radius,
+        center=center[order], neighbor=np.concatenate(neighbors)[order], image=np.concatenate(images)[order], radius=radius
     )
