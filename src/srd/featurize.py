@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import h5py
 import numpy as np
@@ -13,20 +14,17 @@ import torch
 from tqdm import tqdm
 
 import srd
-from srd.io import atomic_path
+from srd.chunks import chunk_rows
+from srd.io import atomic_path, atomic_write_text
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
+from srd.representation.scaler import Scaler
 from srd.table import from_table
 
+log = logging.getLogger(__name__)
+
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def shard_rows(n_rows: int, shard_size: int) -> list[range]:
-    """Row ranges of each shard; an empty split still gets one (empty) shard so the DAG stays regular."""
-    if shard_size < 1:
-        raise ValueError(f"featurize.shard_size must be >= 1, got {shard_size}")
-    return [range(a, min(a + shard_size, n_rows)) for a in range(0, max(n_rows, 1), shard_size)]
 
 
 def featurize_table(
@@ -81,3 +79,45 @@ def read_shards(paths: Sequence[Path], grid: EADGrid | None = None) -> tuple[lis
             ids += [i.decode() if isinstance(i, bytes) else i for i in f["ids"][()]]
             blocks.append(f["R"][()])
     return ids, np.concatenate(blocks) if blocks else np.empty((0, 0), np.float32)
+
+
+def featurize_shard(table_path: Path, shard: int, representation_cfg: Mapping[str, Any],
+                    featurize_cfg: Mapping[str, Any], out_path: Path) -> None:
+    """Featurize rows of shard number `shard` of a crystal table into one HDF5 file."""
+    torch.set_num_threads(int(featurize_cfg.get("threads", 1)))
+    torch.set_flush_denormal(True)  # float32 Gaussians far in their tails are otherwise slow on CPU
+    grid = EADGrid.from_config(representation_cfg)
+    table = pd.read_parquet(table_path)
+    rows = chunk_rows(len(table), int(featurize_cfg["shard_size"]))
+    if shard >= len(rows):
+        raise ValueError(f"{table_path} has {len(rows)} shards, no shard {shard}")
+    part = table.iloc[rows[shard].start : rows[shard].stop]
+    R, ids, failed = featurize_table(part, grid, int(featurize_cfg["batch_size"]), featurize_cfg["dtype"],
+                                     desc=f"featurize shard {shard}")
+    for id_, reason in failed:
+        log.warning("featurize failed for %s: %s", id_, reason)
+    write_shard(out_path, R, ids, failed, grid)
+
+
+def write_manifest(shards: Sequence[Path], out_path: Path) -> None:
+    """The `{split}.done` file: which shards make the split, and how many structures they hold."""
+    counts = []
+    for path in shards:
+        with h5py.File(path, "r") as f:
+            counts.append({"shard": str(path), "n": int(f["R"].shape[0]), "failed": int(f["failed_ids"].shape[0])})
+    summary = {"n_structures": sum(c["n"] for c in counts), "n_failed": sum(c["failed"] for c in counts),
+               "shards": counts}
+    atomic_write_text(out_path, json.dumps(summary, indent=1))
+
+
+def manifest_shards(done_path: Path) -> list[Path]:
+    return [Path(c["shard"]) for c in json.loads(Path(done_path).read_text())["shards"]]
+
+
+def fit_scaler(done_path: Path, representation_cfg: Mapping[str, Any], out_path: Path) -> None:
+    """Fit the scaler on a split's shards (the train split only) and save it as JSON."""
+    grid = EADGrid.from_config(representation_cfg)
+    _, R = read_shards(manifest_shards(done_path), grid)
+    if len(R) == 0:
+        raise ValueError(f"{done_path}: no featurized structures to fit the scaler on")
+    Scaler.fit(R.astype(np.float64), VectorLayout.from_grid(grid)).save(out_path)

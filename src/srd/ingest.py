@@ -9,15 +9,17 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 from tqdm import tqdm
 
+from srd.demo import demo_split
 from srd.representation.layout import N_ELEMENTS
 from srd.representation.neighbors import crystal_pairs
+from srd.sources import resolve_split
 from srd.structures import Crystal
 from srd.table import to_table
 
@@ -123,3 +125,12 @@ def ingest_crystals(crystals: list[Crystal], rules: IngestRules, desc: str = "in
             kept.append(crystal)
             provenance.append({"source_row": row})
     return to_table(kept, provenance), pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+
+
+def ingest_split(dataset_cfg: Mapping[str, Any], data: Mapping[str, Any], ingest_cfg: Mapping[str, Any], split: str,
+                 desc: str = "ingest") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One split of one configured dataset -> (table, rejects)."""
+    rules = IngestRules(max_atoms=int(dataset_cfg.get("max_atoms", 20)), **ingest_cfg)
+    if dataset_cfg["source"] == "demo":
+        return ingest_crystals(demo_split(split, int(dataset_cfg["n_structures"][split])), rules, desc)
+    return ingest_path(resolve_split(dataset_cfg, data, split), rules, desc)

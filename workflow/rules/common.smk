@@ -1,0 +1,54 @@
+import hashlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+import srd
+from srd.chunks import chunk_rows
+
+DATASETS = list(config["datasets"])
+SPLITS = ["train", "val", "test"]
+
+# The srd source files each stage runs: a rule's params carry their fingerprint, so editing the code of a stage
+# reruns that stage (and what depends on it) under `--rerun-triggers params`, and nothing else.
+SRD_ROOT = Path(srd.__file__).parent
+STAGE_CODE = {
+    "ingest": ["ingest.py", "sources.py", "demo.py", "structures.py", "table.py", "representation/neighbors.py"],
+    "featurize": ["featurize.py", "structures.py", "table.py", "representation"],
+    "scaler": ["representation/scaler.py", "featurize.py"],
+}
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    split="|".join(SPLITS),
+    shard=r"\d{3}",
+
+
+def code_fingerprint(stage):
+    digest = hashlib.sha256()
+    for entry in STAGE_CODE[stage]:
+        path = SRD_ROOT / entry
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def dataset_config(wildcards):
+    return config["datasets"][wildcards.dataset]
+
+
+def n_shards(wildcards):
+    """Shard count of a split, known once its ingest checkpoint has run."""
+    table = checkpoints.ingest.get(dataset=wildcards.dataset, split=wildcards.split).output.table
+    rows = pq.read_metadata(table).num_rows
+    return len(chunk_rows(rows, config["featurize"]["shard_size"]))
+
+
+def feature_shards(wildcards):
+    return expand(
+        "results/{dataset}/features/{split}/shard-{shard:03d}.h5",
+        dataset=wildcards.dataset,
+        split=wildcards.split,
+        shard=range(n_shards(wildcards)),
+    )

@@ -1,0 +1,56 @@
+rule featurize_shard:
+    input:
+        table="results/{dataset}/structures/{split}.parquet",
+    output:
+        "results/{dataset}/features/{split}/shard-{shard}.h5",
+    params:
+        representation=config["representation"],
+        featurize=config["featurize"],
+        code=code_fingerprint("featurize"),
+    log:
+        "results/{dataset}/logs/featurize/{split}-{shard}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/featurize/{split}-{shard}.tsv"
+    threads: config["featurize"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    script:
+        "../scripts/featurize_shard.py"
+
+
+rule features_done:
+    input:
+        feature_shards,
+    output:
+        "results/{dataset}/features/{split}.done",
+    log:
+        "results/{dataset}/logs/featurize/{split}-done.log",
+    benchmark:
+        "results/{dataset}/benchmarks/featurize/{split}-done.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/features_done.py"
+
+
+rule fit_scaler:
+    input:
+        "results/{dataset}/features/train.done",
+    output:
+        "results/{dataset}/features/scaler.json",
+    params:
+        representation=config["representation"],
+        code=code_fingerprint("scaler"),
+    log:
+        "results/{dataset}/logs/featurize/scaler.log",
+    benchmark:
+        "results/{dataset}/benchmarks/featurize/scaler.tsv"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    script:
+        "../scripts/fit_scaler.py"

@@ -1,0 +1,6 @@
+from srd.featurize import featurize_shard
+from srd.logs import to_file
+
+to_file(snakemake.log[0])
+featurize_shard(snakemake.input.table, int(snakemake.wildcards.shard), snakemake.params.representation,
+                snakemake.params.featurize, snakemake.output[0])
