@@ -9,7 +9,7 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -92,16 +92,15 @@ def parse_entry(entry: RawEntry, rules: IngestRules) -> tuple[Crystal | None, st
     return Crystal.from_pymatgen(structure, id=entry.id), None
 
 
-def ingest_entries(entries: list[RawEntry], rules: IngestRules, desc: str = "ingest") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(table of crystals, rejects table)."""
+def collect(results: Iterable[tuple[int, str, Crystal | None, str | None]], desc: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(source_row, id, crystal or None, reason) per input -> (table of crystals, rejects table); logs the counts."""
     crystals, provenance, rejects = [], [], []
-    for entry in tqdm(entries, desc=desc, mininterval=10, unit="cif"):
-        crystal, reason = parse_entry(entry, rules)
+    for source_row, id_, crystal, reason in results:
         if crystal is None:
-            rejects.append({"source_row": entry.source_row, "id": entry.id, "reason": reason})
+            rejects.append({"source_row": source_row, "id": id_, "reason": reason})
         else:
             crystals.append(crystal)
-            provenance.append({"source_row": entry.source_row})
+            provenance.append({"source_row": source_row})
     table = to_table(crystals, provenance)
     rejected = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     log.info("%s: %d structures kept, %d rejected", desc, len(table), len(rejected))
@@ -111,20 +110,20 @@ def ingest_entries(entries: list[RawEntry], rules: IngestRules, desc: str = "ing
 
 
 def ingest_path(path: Path, rules: IngestRules, desc: str = "ingest") -> tuple[pd.DataFrame, pd.DataFrame]:
-    return ingest_entries(list(read_entries(path)), rules, desc)
+    entries = list(read_entries(path))
+    progress = tqdm(entries, desc=desc, mininterval=10, unit="cif")
+    return collect(((e.source_row, e.id, *parse_entry(e, rules)) for e in progress), desc)
 
 
 def ingest_crystals(crystals: list[Crystal], rules: IngestRules, desc: str = "ingest") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Built-in crystals (the demo) go through the same checks as parsed ones."""
-    kept, provenance, rejects = [], [], []
-    for row, crystal in enumerate(tqdm(crystals, desc=desc, mininterval=10, unit="crystal")):
+
+    def checked(crystal: Crystal) -> tuple[Crystal | None, str | None]:
         reason = check_structure(crystal.to_pymatgen(), rules)
-        if reason:
-            rejects.append({"source_row": row, "id": crystal.id, "reason": reason})
-        else:
-            kept.append(crystal)
-            provenance.append({"source_row": row})
-    return to_table(kept, provenance), pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+        return (None, reason) if reason else (crystal, None)
+
+    progress = tqdm(crystals, desc=desc, mininterval=10, unit="crystal")
+    return collect(((row, c.id, *checked(c)) for row, c in enumerate(progress)), desc)
 
 
 def ingest_split(dataset_cfg: Mapping[str, Any], data: Mapping[str, Any], ingest_cfg: Mapping[str, Any], split: str,
