@@ -17,6 +17,6 @@ include: "workflow/rules/featurize.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/demo/features/scaler.json",
-    default_target: True

@@ -6,6 +6,8 @@ import pyarrow.parquet as pq
 import srd
 from srd.chunks import chunk_rows
 
+CPU_ENV = "../../envs/srd-cpu.yaml"
+GPU_ENV = "../../envs/srd-cuda.yaml"
 DATASETS = list(config["datasets"])
 SPLITS = ["train", "val", "test"]
 
@@ -13,7 +15,14 @@ SPLITS = ["train", "val", "test"]
 # reruns that stage (and what depends on it) under `--rerun-triggers params`, and nothing else.
 SRD_ROOT = Path(srd.__file__).parent
 STAGE_CODE = {
-    "ingest": ["ingest.py", "sources.py", "demo.py", "structures.py", "table.py", "representation/neighbors.py"],
+    "ingest": [
+        "ingest.py",
+        "sources.py",
+        "demo.py",
+        "structures.py",
+        "table.py",
+        "representation/neighbors.py",
+    ],
     "featurize": ["featurize.py", "structures.py", "table.py", "representation"],
     "scaler": ["representation/scaler.py", "featurize.py"],
 }
@@ -40,7 +49,9 @@ def dataset_config(wildcards):
 
 def n_shards(wildcards):
     """Shard count of a split, known once its ingest checkpoint has run."""
-    table = checkpoints.ingest.get(dataset=wildcards.dataset, split=wildcards.split).output.table
+    table = checkpoints.ingest.get(
+        dataset=wildcards.dataset, split=wildcards.split
+    ).output.table
     rows = pq.read_metadata(table).num_rows
     return len(chunk_rows(rows, config["featurize"]["shard_size"]))
 

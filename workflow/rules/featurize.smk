@@ -3,18 +3,20 @@ rule featurize_shard:
         table="results/{dataset}/structures/{split}.parquet",
     output:
         "results/{dataset}/features/{split}/shard-{shard}.h5",
-    params:
-        representation=config["representation"],
-        featurize=config["featurize"],
-        code=code_fingerprint("featurize"),
     log:
         "results/{dataset}/logs/featurize/{split}-{shard}.log",
     benchmark:
         "results/{dataset}/benchmarks/featurize/{split}-{shard}.tsv"
+    conda:
+        CPU_ENV
     threads: config["featurize"]["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
+    params:
+        representation=config["representation"],
+        featurize=config["featurize"],
+        code=code_fingerprint("featurize"),
     script:
         "../scripts/featurize_shard.py"
 
@@ -28,6 +30,8 @@ rule features_done:
         "results/{dataset}/logs/featurize/{split}-done.log",
     benchmark:
         "results/{dataset}/benchmarks/featurize/{split}-done.tsv"
+    conda:
+        CPU_ENV
     threads: 1
     resources:
         mem_mb=2000,
@@ -41,16 +45,18 @@ rule fit_scaler:
         "results/{dataset}/features/train.done",
     output:
         "results/{dataset}/features/scaler.json",
-    params:
-        representation=config["representation"],
-        code=code_fingerprint("scaler"),
     log:
         "results/{dataset}/logs/featurize/scaler.log",
     benchmark:
         "results/{dataset}/benchmarks/featurize/scaler.tsv"
+    conda:
+        CPU_ENV
     threads: 1
     resources:
         mem_mb=8000,
         runtime=30,
+    params:
+        representation=config["representation"],
+        code=code_fingerprint("scaler"),
     script:
         "../scripts/fit_scaler.py"
