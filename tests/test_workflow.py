@@ -66,3 +66,9 @@ def test_unknown_config_key_is_named(workdir: Path) -> None:
     result = snakemake(workdir, "-n", "results/demo/features/scaler.json", "--configfile", "bad.yaml", check=False)
     assert result.returncode != 0
     assert "shard_sise" in result.stdout + result.stderr
+
+
+def test_unknown_dataset_lists_the_configured_ones(workdir: Path) -> None:
+    result = snakemake(workdir, "-n", "results/mp21/features/scaler.json", check=False)
+    assert result.returncode != 0
+    assert "unknown dataset 'mp21'; config.yaml defines: carbon24, demo, mp20, perov5" in result.stdout + result.stderr

@@ -4,6 +4,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 import srd
+import srd.sources
 from srd.chunks import chunk_rows
 
 CPU_ENV = "../../envs/srd-cpu.yaml"
@@ -29,7 +30,7 @@ STAGE_CODE = {
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS),
+    dataset=r"[A-Za-z0-9_]+",
     split="|".join(SPLITS),
     shard=r"\d{3}",
 
@@ -44,7 +45,8 @@ def code_fingerprint(stage):
 
 
 def dataset_config(wildcards):
-    return config["datasets"][wildcards.dataset]
+    """The dataset's config entry; an unknown name is an error that lists the configured ones."""
+    return srd.sources.dataset_config(config["datasets"], wildcards.dataset)
 
 
 def n_shards(wildcards):
