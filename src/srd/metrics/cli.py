@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
-
-import pandas as pd
 
 from srd.metrics.coverage import CUTOFF_PRESETS
 from srd.metrics.pool import DEFAULT_TIMEOUT_S
 
 
-def _write_atomically(path: Path, write) -> None:
-    """Write through a temp file in the destination folder, then os.replace, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        write(temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
-    from srd.metrics.table2 import evaluate_paths, load_or_compute_reference  # matminer: ~3 s, only when used
+    from srd.metrics.table2 import evaluate_paths, load_or_compute_reference, write_table2  # matminer: ~3 s
 
     reference = load_or_compute_reference(args.reference, args.reference_cache, args.workers, args.timeout)
     row, samples = evaluate_paths(
@@ -35,8 +19,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers, timeout=args.timeout, n_subset=args.n_subset, n_draws=args.n_draws,
     )
     row = {"generated": str(args.generated), "reference": str(args.reference), **row}
-    _write_atomically(args.out_row, lambda temp: pd.DataFrame([row]).to_csv(temp, index=False))
-    _write_atomically(args.out_samples, lambda temp: samples.to_parquet(temp, index=False))
+    write_table2(row, samples, args.out_row, args.out_samples)
     shown = ["comp_valid", "struct_valid", "valid", "cov_r", "cov_p", "d_rho", "d_rho_std", "d_elem", "d_elem_std"]
     print(", ".join(f"{key}={row[key]:.4g}" for key in shown), f"(cutoffs: {args.cutoff_preset})")
     return 0
@@ -50,7 +33,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("generated", type=Path,
-                        help="folder of *.cif, a CIF / extxyz / other ASE-readable file, or a CSV(.gz) with a cif column")
+                        help="folder of *.cif, a CIF / extxyz / ASE-readable file, or a CSV(.gz) with a cif column")
     parser.add_argument("--reference", type=Path, required=True, help="test set: same kinds of input as generated")
     parser.add_argument("--reference-cache", type=Path,
                         help="npz of reference fingerprints: used if made from the same reference file, else written")

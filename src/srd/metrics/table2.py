@@ -7,8 +7,6 @@ Percentages (0-100) for comp_valid, struct_valid, valid, cov_r, cov_p, as in the
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 
+from srd.metrics.atomic import atomic_path
 from srd.metrics.composition import reduce_counts, smact_valid
 from srd.metrics.coverage import canonical_dataset, coverage, cutoffs
 from srd.metrics.fingerprints import compute_fingerprints
@@ -86,15 +85,11 @@ class ReferenceSet:
     source_sha256: str = ""
 
     def save(self, path: str | Path) -> None:
-        """Write an .npz atomically (temp file in the same folder, then os.replace)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".npz",
-                                         delete=False) as handle:
+        """Write an .npz atomically."""
+        with atomic_path(path) as temp, open(temp, "wb") as handle:
             np.savez_compressed(handle, names=self.names, struct=self.struct, comp_scaled=self.comp_scaled,
                                 fp_ok=self.fp_ok, density=self.density, n_elems=self.n_elems,
                                 source_sha256=np.array(self.source_sha256))
-        os.replace(handle.name, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "ReferenceSet":
@@ -197,9 +192,9 @@ def evaluate_table2(
     ref_ok = reference.fp_ok
     row: dict[str, object] = {"dataset": key, "n_samples": n, "n_reference": len(ref_ok)}
     has_comp = key not in NO_COMPOSITION_METRICS
-    row["comp_valid"] = 100 * samples["comp_valid"].mean() if has_comp else float("nan")
-    row["struct_valid"] = 100 * samples["struct_valid"].mean()
-    row["valid"] = 100 * samples["valid"].mean()
+    row["comp_valid"] = float(100 * samples["comp_valid"].mean()) if has_comp else float("nan")
+    row["struct_valid"] = float(100 * samples["struct_valid"].mean())
+    row["valid"] = float(100 * samples["valid"].mean())
     row["n_valid"] = int(samples["valid"].sum())
 
     gen_ok = fps.ok
@@ -257,3 +252,11 @@ def evaluate_paths(
         for sample, reason in zip(samples, frame["invalid_reason"])
     ]
     return row, frame
+
+
+def write_table2(row: dict[str, object], samples: pd.DataFrame, row_path: str | Path, samples_path: str | Path) -> None:
+    """The one-row CSV and the per-sample parquet, each written atomically."""
+    with atomic_path(row_path) as temp:
+        pd.DataFrame([row]).to_csv(temp, index=False)
+    with atomic_path(samples_path) as temp:
+        samples.to_parquet(temp, index=False)
