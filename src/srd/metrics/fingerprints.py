@@ -3,6 +3,11 @@
 Both come from matminer as the reference code calls it; the Magpie vector keeps NaN (``impute_nan=False``: the
 reference's matminer 0.7.3 had no imputation, matminer >= 0.9 imputes by default) and is scaled with the
 reference's fixed means/stds, NaN -> 0 after scaling.
+
+Pin: ``matminer==0.10.1`` (checked against structures.parquet: structure fingerprints equal the reference's to
+1e-9 except 'body-centered cubic CN_8', within 6e-3; Magpie vectors equal to 1e-9). matminer changed the Magpie
+imputation default (0.9) and its element data tables over time, which moves COV and AMCD; an upgrade must re-run
+``tests/test_metrics_fingerprints.py``.
 """
 
 from __future__ import annotations

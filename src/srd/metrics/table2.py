@@ -172,7 +172,13 @@ def evaluate_table2(
     """Table 2 for generated crystals (``None`` = could not be built) against a reference set.
 
     Returns one row (a dict) and a per-sample DataFrame (validity flags and reasons, density, n_elems, minimum
-    fingerprint distances to the reference set, fingerprint status).
+    fingerprint distances to the reference set, fingerprint status, membership of the first EMD subset).
+
+    Row: comp_valid / struct_valid / valid / cov_r / cov_p in %; amsd, amcd = mean over generated crystals of
+    the minimum distance to the reference set (the reference code's ``*_precision``; ``*_recall`` are also
+    given); d_rho, d_elem from the subset drawn with `seed`, with mean and std over `n_draws` draws; the
+    cutoffs and their preset; counts of samples not built, timed out or failed in fingerprinting; library
+    versions. Carbon-24: comp_valid, d_elem and amcd are NaN (n/a).
     """
     key = canonical_dataset(dataset)
     struct_cutoff, comp_cutoff = cutoffs(key, cutoff_preset)
@@ -254,7 +260,9 @@ def evaluate_paths(
     return row, frame
 
 
-def write_table2(row: dict[str, object], samples: pd.DataFrame, row_path: str | Path, samples_path: str | Path) -> None:
+def write_table2(
+    row: dict[str, object], samples: pd.DataFrame, row_path: str | Path, samples_path: str | Path
+) -> None:
     """The one-row CSV and the per-sample parquet, each written atomically."""
     with atomic_path(row_path) as temp:
         pd.DataFrame([row]).to_csv(temp, index=False)
