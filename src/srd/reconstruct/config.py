@@ -1,0 +1,89 @@
+"""Reconstruction settings: the `reconstruct` config slice, resolved against a named preset.
+
+`paper` is Algorithm 2 with the values of the paper's appendix A.3.5 (6 trials x 7 hops x 300 Adam steps, uniform
+random starts, +/-1 A hops from each trial's best). `fast` is the recommended preset, chosen on val structures: many
+trials in one batch, starts that respect the target's shortest distance, Metropolis hops with shrinking step size,
+an annealed learning rate inside each hop and early stopping once a structure is reproduced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Mapping
+
+import torch
+
+
+@dataclass(frozen=True)
+class Settings:
+    preset: str = "paper"
+    trials: int = 6  # independent starts per structure, all in one batch
+    hops: int = 7  # basin hops per trial
+    steps: int = 300  # Adam steps per hop
+    lr: float = 0.05  # Adam step size, A
+    lr_final: float = 1.0  # lr at the end of each hop as a fraction of lr (cosine); 1 = constant
+    hop_size: float = 1.0  # hop perturbation: uniform [-hop_size, hop_size] A per Cartesian coordinate
+    hop_decay: float = 1.0  # hop_size multiplier after each hop
+    temperature: float = 0.0  # Metropolis temperature for accepting a hop's result; 0 = keep each trial's best
+    start: str = "uniform"  # uniform | spread (no pair closer than start_min_distance * target d_min)
+    start_min_distance: float = 0.7
+    tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
+    check_every: int = 50  # steps between early-stopping checks
+    skin: float = 1.0  # neighbour-list skin, A: lists are rebuilt when an atom moved more than skin / 2
+    batch_structures: int = 16  # structures per batch (each with `trials` replicas)
+    dtype: str = "float32"  # float32 | float64
+    device: str = "auto"  # auto | cpu | cuda
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.trials >= 1, "trials must be >= 1"), (self.hops >= 1, "hops must be >= 1"),
+            (self.steps >= 1, "steps must be >= 1"), (self.lr > 0, "lr must be > 0"),
+            (0 < self.lr_final <= 1, "lr_final must be in (0, 1]"), (self.hop_size >= 0, "hop_size must be >= 0"),
+            (self.hop_decay > 0, "hop_decay must be > 0"), (self.temperature >= 0, "temperature must be >= 0"),
+            (self.start in ("uniform", "spread"), "start must be 'uniform' or 'spread'"),
+            (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
+            (self.check_every >= 1, "check_every must be >= 1"),
+            (self.dtype in ("float32", "float64"), "dtype must be 'float32' or 'float64'"),
+            (self.device in ("auto", "cpu", "cuda"), "device must be 'auto', 'cpu' or 'cuda'"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"reconstruct config: {message}")
+
+    @property
+    def torch_dtype(self) -> torch.dtype:
+        return torch.float32 if self.dtype == "float32" else torch.float64
+
+    @property
+    def torch_device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PRESETS: dict[str, Settings] = {
+    "paper": Settings(),
+    "fast": Settings(
+        preset="fast", trials=32, hops=6, steps=200, lr=0.1, lr_final=0.02, hop_size=0.6, hop_decay=0.7,
+        temperature=0.02, start="spread", tol=2e-3, batch_structures=8,
+    ),
+}
+
+
+def resolve(cfg: Mapping[str, Any] | None) -> Settings:
+    """Settings of cfg["preset"] (default `paper`) with every other key of cfg overriding it; unknown keys raise."""
+    cfg = dict(cfg or {})
+    name = cfg.pop("preset", "paper")
+    if name not in PRESETS:
+        raise ValueError(f"reconstruct config: unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+    known = {f.name for f in fields(Settings)} - {"preset"}
+    unknown = sorted(set(cfg) - known)
+    if unknown:
+        raise ValueError(f"reconstruct config: unknown key(s) {unknown}; known keys: {sorted(known)}")
+    base = PRESETS[name]
+    typed = {k: type(getattr(base, k))(v) for k, v in cfg.items()}
+    return replace(base, **typed)

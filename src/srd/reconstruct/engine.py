@@ -1,0 +1,217 @@
+"""Algorithm 2, batched: basin hopping with Adam over positions, for many trials of many structures at once.
+
+All replicas (structures x trials) live in one concatenated atom tensor, so one EAD evaluation with gradients
+advances every trial of every structure by one Adam step. The lattice and species are fixed; only Cartesian
+positions move. Randomness is drawn per structure from its own seed, so a structure's result does not depend on
+which other structures share its batch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import torch
+from pymatgen.core import Lattice
+
+from srd.reconstruct.config import Settings
+from srd.reconstruct.skin import SkinNeighbors
+from srd.reconstruct.starts import spread_starts, uniform_starts
+from srd.representation.ead import structure_descriptor
+from srd.representation.grid import EADGrid
+from srd.representation.layout import VectorLayout
+from srd.representation.scaler import Scaler
+
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # Adam
+
+
+@dataclass(frozen=True)
+class Target:
+    """What reconstruction is given: the raw (unscaled) R_str, one atomic number per atom, the six lattice numbers."""
+
+    r_str: np.ndarray
+    numbers: np.ndarray
+    lattice: np.ndarray
+    seed: int = 0
+
+    @property
+    def n_atoms(self) -> int:
+        return int(len(self.numbers))
+
+
+@dataclass
+class Result:
+    """Best positions found (fractional, wrapped to [0, 1)), their loss and how much search it took."""
+
+    frac: np.ndarray
+    loss: float = math.inf
+    trials: int = 0
+    hops: int = 0
+    steps: int = 0  # Adam steps summed over trials
+    history: list[float] = field(default_factory=list)  # best loss after each hop
+
+    def converged(self, tol: float) -> bool:
+        return self.loss < tol
+
+
+def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
+    """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch."""
+    results: list[Result] = []
+    for start in range(0, len(targets), settings.batch_structures):
+        results += _Batch(targets[start:start + settings.batch_structures], scaler, grid, settings).run()
+    return results
+
+
+class _Batch:
+    """State of one batch of structures: per-atom positions and Adam moments, per-replica hop bests."""
+
+    def __init__(self, targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> None:
+        torch.set_flush_denormal(True)  # denormal float32 arithmetic is many times slower on CPU
+        self.s, self.grid, self.scaler = settings, grid, scaler
+        self.layout = VectorLayout.from_grid(grid)
+        kw = {"dtype": settings.torch_dtype, "device": settings.torch_device}
+        self.kw = kw
+        T = settings.trials
+        self.targets = list(targets)
+        self.rngs = [np.random.default_rng(t.seed) for t in targets]
+        self.matrices = np.stack([Lattice.from_parameters(*t.lattice).matrix for t in targets])
+        for t in targets:
+            if len(t.r_str) != self.layout.structure.stop:
+                raise ValueError(f"target R_str has length {len(t.r_str)}, the grid needs {self.layout.structure.stop}")
+        starts = [self._starts(rng, t, m) for rng, t, m in zip(self.rngs, targets, self.matrices)]
+        # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
+        self.structure = torch.arange(len(targets), device=kw["device"]).repeat_interleave(T)
+        self.n_atoms = np.repeat([t.n_atoms for t in targets], T)
+        self.batch = torch.arange(len(self.n_atoms), device=kw["device"]).repeat_interleave(
+            torch.as_tensor(self.n_atoms, device=kw["device"]))
+        self.numbers = torch.as_tensor(np.concatenate([np.tile(t.numbers, T) for t in targets]), device=kw["device"])
+        self.cell = torch.as_tensor(np.repeat(self.matrices, T, axis=0), **kw)
+        self.pos = torch.as_tensor(np.concatenate([(f @ m).reshape(-1, 3) for f, m in zip(starts, self.matrices)]), **kw)
+        # The scaled loss is taken in float64: some features' training ranges (~1e-40) underflow in float32.
+        r_str = torch.as_tensor(np.stack([t.r_str for t in targets]), dtype=torch.float64, device=kw["device"])
+        self.goal = scaler.transform_torch(r_str, self.layout.structure)  # (S, D) scaled targets
+        self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
+        self.active = np.ones(len(targets), dtype=bool)
+        self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T) for t in targets]
+        self._reset_hop()
+        self.accepted_pos = self.pos.clone()
+        self.accepted_loss = torch.full((len(self.n_atoms),), math.inf, **kw)
+
+    def _starts(self, rng: np.random.Generator, target: Target, matrix: np.ndarray) -> np.ndarray:
+        if self.s.start == "uniform":
+            return uniform_starts(rng, self.s.trials, target.n_atoms)
+        d_min = float(np.clip(np.nan_to_num(target.r_str[-1]), 0.0, 5.0))
+        return spread_starts(rng, self.s.trials, target.n_atoms, matrix, self.s.start_min_distance * d_min)
+
+    def _reset_hop(self) -> None:
+        self.m = torch.zeros_like(self.pos)
+        self.v = torch.zeros_like(self.pos)
+        self.t = 0
+        self.hop_pos = self.pos.clone()
+        self.hop_loss = torch.full((len(self.n_atoms),), math.inf, **self.kw)
+
+    def loss(self, pos: torch.Tensor) -> torch.Tensor:
+        """Per-replica L1 loss between scaled R_str(pos) and the scaled target."""
+        pairs = self.neighbors.update(pos, self.batch)
+        R = structure_descriptor(pos, self.cell, self.numbers, self.batch, pairs, self.grid)
+        scaled = self.scaler.transform_torch(R.double(), self.layout.structure)
+        return (scaled - self.goal[self.structure]).abs().mean(1).to(pos.dtype)
+
+    def step(self, lr: float) -> None:
+        """One Adam step on every replica; remembers each replica's best positions of this hop."""
+        x = self.pos.detach().requires_grad_(True)
+        loss = self.loss(x)
+        (grad,) = torch.autograd.grad(loss.sum(), x)
+        with torch.no_grad():
+            better = loss < self.hop_loss
+            self.hop_loss = torch.where(better, loss, self.hop_loss)
+            self.hop_pos = torch.where(better[self.batch, None], self.pos, self.hop_pos)
+            self.t += 1
+            self.m.mul_(BETA1).add_(grad, alpha=1 - BETA1)
+            self.v.mul_(BETA2).addcmul_(grad, grad, value=1 - BETA2)
+            step = self.m / (1 - BETA1**self.t) / ((self.v / (1 - BETA2**self.t)).sqrt_() + EPS)
+            self.pos = self.pos - lr * step
+        for s in np.flatnonzero(self.active):
+            self.results[s].steps += self.s.trials
+
+    def _lr(self, k: int) -> float:
+        """Cosine decay from lr to lr * lr_final over a hop: big steps to find a basin, small ones to settle in it."""
+        f = self.s.lr_final
+        return self.s.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * k / max(self.s.steps - 1, 1))))
+
+    def record(self) -> None:
+        """Copy each active structure's best replica of this hop into its result if it beats the best so far."""
+        T = self.s.trials
+        losses = self.hop_loss.view(-1, T).cpu().numpy()
+        pos = self.hop_pos.detach().cpu().double().numpy()
+        offsets = np.concatenate([[0], np.cumsum(self.n_atoms)])
+        for k, s in enumerate(np.flatnonzero(self.active)):
+            best = int(np.argmin(losses[k]))
+            if losses[k, best] < self.results[s].loss:
+                r = k * T + best
+                cart = pos[offsets[r]:offsets[r + 1]]
+                self.results[s].loss = float(losses[k, best])
+                self.results[s].frac = (cart @ np.linalg.inv(self.matrices[s])) % 1.0
+
+    def retire_converged(self) -> None:
+        """Drop the replicas of structures whose loss is below tol from every tensor of the batch."""
+        done = np.array([self.active[s] and self.results[s].loss < self.s.tol for s in range(len(self.active))])
+        if not done.any():
+            return
+        keep_rep = np.repeat(~done[self.active], self.s.trials)
+        self.active &= ~done
+        if not self.active.any():
+            return
+        keep = torch.as_tensor(keep_rep, device=self.pos.device)
+        atoms = keep[self.batch]
+        remap = torch.cumsum(keep.long(), 0) - 1
+        self.neighbors = self.neighbors.select(keep_rep, self.pos[atoms], atoms)
+        for name in ("pos", "m", "v", "hop_pos", "accepted_pos", "numbers"):
+            setattr(self, name, getattr(self, name)[atoms])
+        for name in ("hop_loss", "accepted_loss", "cell"):
+            setattr(self, name, getattr(self, name)[keep])
+        self.structure = self.structure[keep]
+        self.batch = remap[self.batch[atoms]]
+        self.n_atoms = self.n_atoms[keep_rep]
+
+    def hop(self, size: float) -> None:
+        """Metropolis choice between each replica's accepted state and its hop result, then perturb and restart."""
+        T = self.s.trials
+        active = np.flatnonzero(self.active)
+        u = torch.as_tensor(np.concatenate([self.rngs[s].random(T) for s in active]), **self.kw)
+        delta = self.hop_loss - self.accepted_loss
+        if self.s.temperature > 0:
+            accept = (delta < 0) | (u < torch.exp(-delta.clamp_min(0) / self.s.temperature))
+        else:
+            accept = delta < 0
+        self.accepted_loss = torch.where(accept, self.hop_loss, self.accepted_loss)
+        self.accepted_pos = torch.where(accept[self.batch, None], self.hop_pos, self.accepted_pos)
+        sizes = [T * self.targets[s].n_atoms for s in active]
+        noise = np.concatenate([self.rngs[s].uniform(-1.0, 1.0, (n, 3)) for s, n in zip(active, sizes)])
+        self.pos = self.accepted_pos + size * torch.as_tensor(noise, **self.kw)
+        self.neighbors.invalidate()
+        self._reset_hop()
+
+    def run(self) -> list[Result]:
+        size = self.s.hop_size
+        for h in range(self.s.hops):
+            for k in range(self.s.steps):
+                self.step(self._lr(k))
+                if self.s.tol > 0 and (k + 1) % self.s.check_every == 0 and k + 1 < self.s.steps:
+                    self.record()
+                    self.retire_converged()
+                    if not self.active.any():
+                        return self.results
+            self.record()
+            for s in np.flatnonzero(self.active):
+                self.results[s].hops += 1
+                self.results[s].history.append(self.results[s].loss)
+            self.retire_converged()
+            if not self.active.any():
+                break
+            if h + 1 < self.s.hops:
+                self.hop(size)
+                size *= self.s.hop_decay
+        return self.results
