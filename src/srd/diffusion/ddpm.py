@@ -38,7 +38,7 @@ def ancestral_step(model: nn.Module, schedule: Schedule, x: torch.Tensor, i: int
 
 def ddim_step(model: nn.Module, schedule: Schedule, x: torch.Tensor, i: int, i_next: int, eta: float,
               generator: torch.Generator) -> torch.Tensor:
-    """DDIM (Song et al. 2021) jump from step index i to i_next < i; i_next = -1 means "to x_0"; eta = 0 is deterministic."""
+    """DDIM (Song et al. 2021) jump from step index i to i_next < i (-1 means to x_0); eta = 0 is deterministic."""
     t = torch.full((x.shape[0],), i, device=x.device, dtype=torch.long)
     eps = predict_eps(model, x, t)
     ab = schedule.alphas_bar[i]

@@ -81,8 +81,8 @@ def write_loss_outputs(out_dir: Path, losses: list[float], seconds: list[float])
     plt.close(fig)
 
 
-def _run_epoch(model: nn.Module, ema: nn.Module, opt: torch.optim.Optimizer, schedule: Schedule,
-               data: torch.Tensor, cfg: TrainConfig, generator: torch.Generator, step: int, amp: bool) -> tuple[float, int]:
+def run_epoch(model: nn.Module, ema: nn.Module, opt: torch.optim.Optimizer, schedule: Schedule, data: torch.Tensor,
+              cfg: TrainConfig, generator: torch.Generator, step: int, amp: bool) -> tuple[float, int]:
     """One pass over the shuffled data; returns the sample-weighted mean loss and the new optimizer step count."""
     n = data.shape[0]
     perm = torch.randperm(n, device=data.device, generator=generator)
@@ -145,7 +145,7 @@ def train(X: np.ndarray, out_dir: Path, cfg: Mapping[str, Any] | None = None, se
     with tqdm(total=tcfg.epochs, initial=epoch, desc="training", unit="epoch", **PROGRESS) as bar:
         while epoch < tcfg.epochs:
             tic = time.perf_counter()
-            loss, step = _run_epoch(model, ema, opt, schedule, data, tcfg, generator, step, amp)
+            loss, step = run_epoch(model, ema, opt, schedule, data, tcfg, generator, step, amp)
             if not math.isfinite(loss):
                 kept = f"the checkpoint of epoch {epoch} is kept in {path}" if path.exists() else "no checkpoint yet"
                 raise FloatingPointError(f"training loss became {loss} in epoch {epoch + 1}; {kept}. "
