@@ -50,8 +50,10 @@ def test_noble_gas_compound_is_invalid_without_crashing():
 
 
 def test_mismatched_lengths_raise():
-    with pytest.raises(ValueError, match="2 elements but 1 counts"):
+    with pytest.raises(ValueError, match="2 elements, 1 counts"):
         smact_valid((11, 17), (1,))
+    with pytest.raises(ValueError, match="0 elements, 0 counts"):
+        smact_valid((), ())
 
 
 def test_reference_rows_that_do_not_depend_on_data_changes():

@@ -63,3 +63,10 @@ def test_flags_and_properties_match_reference():
     np.testing.assert_allclose(got["density"], frame["density"], rtol=1e-8)  # newer amu constant: 1.4e-9
     np.testing.assert_allclose(got["volume"], frame["volume"], rtol=1e-9)
     np.testing.assert_allclose(got["min_dist"], frame["min_dist"], rtol=1e-9)  # NaN for one-site cells
+
+
+def test_empty_cell_is_invalid():
+    empty, reason = build_structure([4, 4, 4], [90, 90, 90], np.zeros((0, 3)), [])
+    assert reason == "" and len(empty) == 0
+    flags = describe([empty]).iloc[0]
+    assert not flags["comp_valid"] and flags["reasons"] == ["no_atoms"]

@@ -64,8 +64,8 @@ def smact_valid(atomic_numbers: Sequence[int], counts: Sequence[int]) -> bool:
     ``atomic_numbers`` are distinct elements in the order the reference uses (ascending atomic number), since
     the Pauling test's outcome for elements without an electronegativity depends on that order.
     """
-    if len(atomic_numbers) != len(counts):
-        raise ValueError(f"{len(atomic_numbers)} elements but {len(counts)} counts")
+    if len(atomic_numbers) != len(counts) or not counts:
+        raise ValueError(f"need one count per element, got {len(atomic_numbers)} elements, {len(counts)} counts")
     symbols = [PmgElement.from_Z(int(z)).symbol for z in atomic_numbers]
     if len(set(symbols)) == 1:
         return True

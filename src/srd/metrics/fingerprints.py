@@ -36,6 +36,8 @@ def _featurizers() -> tuple[CrystalNNFingerprint, ElementProperty]:
 
 def structure_fingerprint(structure: Structure) -> np.ndarray:
     """Mean over sites of the CrystalNN 'ops' site fingerprint (61 values, unscaled)."""
+    if len(structure) == 0:
+        raise ValueError("structure has no sites")
     crystal_nn, _ = _featurizers()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -36,6 +36,8 @@ def _smact_cached(atomic_numbers: tuple[int, ...], counts: tuple[int, ...]) -> b
 
 def composition_validity(structure: Structure) -> tuple[bool, str]:
     """Reference composition validity of a crystal: counts per element (ascending Z) divided by their gcd."""
+    if len(structure) == 0:
+        return False, "no_atoms"
     amounts = structure.composition.element_composition
     pairs = sorted((element.Z, amount) for element, amount in amounts.items())
     if any(abs(amount - round(amount)) > 1e-8 for _, amount in pairs):
