@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -37,3 +39,16 @@ def test_bad_arguments_raise():
         map_with_timeout(abs, [1], workers=0, timeout=1.0, desc="x")
     with pytest.raises(ValueError, match="timeout"):
         map_with_timeout(abs, [1], workers=1, timeout=0, desc="x")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method (Linux) only")
+def test_unguarded_main_script_is_not_rerun_by_workers(tmp_path):
+    """Workflow scripts often lack an ``if __name__ == "__main__"`` guard; workers must not re-import them."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from srd.metrics.pool import map_with_timeout\n"
+        "print([o.status for o in map_with_timeout(abs, [-1, -2], workers=2, timeout=30.0, desc='abs')])\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['ok', 'ok']"

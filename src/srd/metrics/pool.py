@@ -7,6 +7,7 @@ in C code), so each worker is a process of its own that the parent kills and rep
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,9 +16,6 @@ from typing import Any
 
 from srd.metrics.progress import progress
 
-# Workers are forked from a server that has already imported the fingerprinting stack (~3 s of imports), so
-# replacing a killed worker is cheap and the parent's threads (torch, BLAS) are never forked.
-_PRELOAD = ["srd.metrics.fingerprints"]
 DEFAULT_TIMEOUT_S = 60.0  # ~200x the typical 0.3 s of an MP-20 crystal
 
 
@@ -43,11 +41,10 @@ def _worker(conn: Connection, func: Callable[[Any], Any]) -> None:
 
 
 def _context() -> mp.context.BaseContext:
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
-        return ctx
-    return mp.get_context("spawn")
+    """fork on Linux: a worker starts in milliseconds with matminer already imported, and the caller's main
+    module is not re-imported (spawn/forkserver re-run an unguarded Snakemake script in every worker, which
+    would turn every fingerprint into "crashed"). Elsewhere spawn, which needs the usual ``__main__`` guard."""
+    return mp.get_context("fork" if sys.platform == "linux" else "spawn")
 
 
 class _Slot:
