@@ -14,6 +14,8 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/featurize.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/sample.smk"
 
 
 rule all:

@@ -84,7 +84,6 @@ def read_shards(paths: Sequence[Path], grid: EADGrid | None = None) -> tuple[lis
 def featurize_shard(table_path: Path, shard: int, representation_cfg: Mapping[str, Any],
                     featurize_cfg: Mapping[str, Any], out_path: Path) -> None:
     """Featurize rows of shard number `shard` of a crystal table into one HDF5 file."""
-    torch.set_num_threads(int(featurize_cfg.get("threads", 1)))
     torch.set_flush_denormal(True)  # float32 Gaussians far in their tails are otherwise slow on CPU
     grid = EADGrid.from_config(representation_cfg)
     table = pd.read_parquet(table_path)

@@ -26,6 +26,8 @@ STAGE_CODE = {
     ],
     "featurize": ["featurize.py", "structures.py", "table.py", "representation"],
     "scaler": ["representation/scaler.py", "featurize.py"],
+    "train": ["diffusion", "pipeline/train.py", "pipeline/data.py"],
+    "sample": ["diffusion", "decode.py", "pipeline/sample.py", "pipeline/data.py"],
 }
 
 
@@ -47,6 +49,22 @@ def code_fingerprint(stage):
 def dataset_config(wildcards):
     """The dataset's config entry; an unknown name is an error that lists the configured ones."""
     return srd.sources.dataset_config(config["datasets"], wildcards.dataset)
+
+
+def stage_config(stage, wildcards):
+    """A stage's config slice with the dataset's own overrides on top (e.g. the demo trains the tiny preset)."""
+    overrides = dataset_config(wildcards).get(stage, {})
+    return {**config[stage], **overrides}
+
+
+def stage_resources(stage):
+    """Memory and runtime of a stage from config; a retried job (attempt 2, 3) asks for proportionally more."""
+    res = config["resources"][stage]
+    return {
+        "mem_mb": lambda wildcards, attempt: res["mem_mb"] * attempt,
+        "runtime": lambda wildcards, attempt: res["runtime"] * attempt,
+        "cpus_per_task": res["cpus_per_task"],
+    }
 
 
 def n_shards(wildcards):

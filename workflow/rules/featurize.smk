@@ -9,10 +9,9 @@ rule featurize_shard:
         "results/{dataset}/benchmarks/featurize/{split}-{shard}.tsv"
     conda:
         CPU_ENV
-    threads: config["featurize"]["threads"]
+    threads: config["resources"]["featurize"]["cpus_per_task"]
     resources:
-        mem_mb=4000,
-        runtime=120,
+        **stage_resources("featurize"),
     params:
         representation=config["representation"],
         featurize=config["featurize"],
@@ -34,8 +33,7 @@ rule features_done:
         CPU_ENV
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **stage_resources("small"),
     script:
         "../scripts/features_done.py"
 
@@ -53,8 +51,7 @@ rule fit_scaler:
         CPU_ENV
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=30,
+        **stage_resources("small"),
     params:
         representation=config["representation"],
         code=code_fingerprint("scaler"),

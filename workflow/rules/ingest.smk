@@ -10,8 +10,7 @@ checkpoint ingest:
         CPU_ENV
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        **stage_resources("ingest"),
     params:
         dataset=dataset_config,
         data=config["data"],
