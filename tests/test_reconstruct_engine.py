@@ -47,7 +47,8 @@ def targets(crystals: list[Crystal], dtype=torch.float64) -> list[Target]:
 
 
 def test_recovers_known_crystals(scaler: Scaler) -> None:
-    settings = resolve({"preset": "fast", "trials": 12, "hops": 3, "steps": 80, "tol": 1e-3, "check_every": 20})
+    settings = resolve({"preset": "fast", "trials": 12, "hops": 3, "steps": 80, "tol": 1e-3, "check_every": 20,
+                        "lr_final": 0.02, "start_snap": 0.0})
     results = reconstruct(targets(KNOWN), scaler, GRID, settings)
     matcher = StructureMatcher(stol=0.5, angle_tol=10, ltol=0.3)
     for c, r in zip(KNOWN, results):

@@ -27,6 +27,8 @@ class Settings:
     temperature: float = 0.0  # Metropolis temperature for accepting a hop's result; 0 = keep each trial's best
     start: str = "uniform"  # uniform | spread (no pair closer than start_min_distance * target d_min)
     start_min_distance: float = 0.7
+    start_snap: float = 0.0  # probability that a start coordinate snaps to the nearest multiple of 1/start_grid
+    start_grid: int = 4  # special positions (0, 1/4, 1/2, ...) where many crystals put their atoms
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
     check_every: int = 50  # steps between early-stopping checks
     skin: float = 1.0  # neighbour-list skin, A: lists are rebuilt when an atom moved more than skin / 2
@@ -42,6 +44,7 @@ class Settings:
             (0 < self.lr_final <= 1, "lr_final must be in (0, 1]"), (self.hop_size >= 0, "hop_size must be >= 0"),
             (self.hop_decay > 0, "hop_decay must be > 0"), (self.temperature >= 0, "temperature must be >= 0"),
             (self.start in ("uniform", "spread"), "start must be 'uniform' or 'spread'"),
+            (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
             (self.check_every >= 1, "check_every must be >= 1"),
             (self.dtype in ("float32", "float64"), "dtype must be 'float32' or 'float64'"),
@@ -68,8 +71,9 @@ class Settings:
 PRESETS: dict[str, Settings] = {
     "paper": Settings(),
     "fast": Settings(
-        preset="fast", trials=32, hops=6, steps=200, lr=0.1, lr_final=0.02, hop_size=0.6, hop_decay=0.7,
-        temperature=0.02, start="spread", tol=2e-3, batch_structures=8,
+        preset="fast", trials=24, hops=3, steps=150, lr=0.1, lr_final=0.002, hop_size=0.6, hop_decay=0.7,
+        temperature=0.02, start="spread", start_snap=0.8, start_grid=2, tol=0.008, check_every=50,
+        batch_structures=4,
     ),
 }
 

@@ -18,7 +18,7 @@ from pymatgen.core import Lattice
 
 from srd.reconstruct.config import Settings
 from srd.reconstruct.skin import SkinNeighbors
-from srd.reconstruct.starts import spread_starts, uniform_starts
+from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
 from srd.representation.ead import structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
@@ -101,9 +101,11 @@ class _Batch:
 
     def _starts(self, rng: np.random.Generator, target: Target, matrix: np.ndarray) -> np.ndarray:
         if self.s.start == "uniform":
-            return uniform_starts(rng, self.s.trials, target.n_atoms)
-        d_min = float(np.clip(np.nan_to_num(target.r_str[-1]), 0.0, 5.0))
-        return spread_starts(rng, self.s.trials, target.n_atoms, matrix, self.s.start_min_distance * d_min)
+            frac = uniform_starts(rng, self.s.trials, target.n_atoms)
+        else:
+            d_min = float(np.clip(np.nan_to_num(target.r_str[-1]), 0.0, 5.0))
+            frac = spread_starts(rng, self.s.trials, target.n_atoms, matrix, self.s.start_min_distance * d_min)
+        return snap_starts(rng, frac, self.s.start_snap, self.s.start_grid)
 
     def _reset_hop(self) -> None:
         self.m = torch.zeros_like(self.pos)
