@@ -50,7 +50,9 @@ def build_structure(
 
 
 def structures_from_cif(text: str) -> list[Structure]:
-    """Every data block of a CIF text, as given (no primitive or symmetry reduction). Raises on a bad CIF."""
+    """Every data block of a CIF text, as given (no primitive or symmetry reduction). Raises on a bad CIF,
+    including one with two atoms within pymatgen's 1e-4 (fractional) site tolerance: such a sample counts as
+    unreadable, hence invalid, rather than being merged into one site and scored as valid."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         structures = CifParser.from_str(text).parse_structures(primitive=False)
