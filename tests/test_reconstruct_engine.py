@@ -79,7 +79,7 @@ def test_batch_of_mixed_sizes_equals_one_by_one(scaler: Scaler) -> None:
 def test_early_stop_retires_converged_structures(scaler: Scaler) -> None:
     settings = resolve({"trials": 2, "hops": 2, "steps": 20, "tol": 1e9, "check_every": 5})
     (result,) = reconstruct(targets([ROCKSALT]), scaler, GRID, settings)
-    assert result.steps == 2 * 5
+    assert result.steps == 2 * 5 and result.hops == 1 and result.history == [result.loss]
 
 
 def test_spread_starts_respect_min_distance() -> None:

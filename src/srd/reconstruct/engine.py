@@ -157,11 +157,14 @@ class _Batch:
                 self.results[s].loss = float(losses[k, best])
                 self.results[s].frac = (cart @ np.linalg.inv(self.matrices[s])) % 1.0
 
-    def retire_converged(self) -> None:
+    def retire_converged(self, mid_hop: bool) -> None:
         """Drop the replicas of structures whose loss is below tol from every tensor of the batch."""
         done = np.array([self.active[s] and self.results[s].loss < self.s.tol for s in range(len(self.active))])
         if not done.any():
             return
+        for s in np.flatnonzero(done) if mid_hop else ():  # the interrupted hop counts
+            self.results[s].hops += 1
+            self.results[s].history.append(self.results[s].loss)
         keep_rep = np.repeat(~done[self.active], self.s.trials)
         self.active &= ~done
         if not self.active.any():
@@ -203,14 +206,14 @@ class _Batch:
                 self.step(self._lr(k))
                 if self.s.tol > 0 and (k + 1) % self.s.check_every == 0 and k + 1 < self.s.steps:
                     self.record()
-                    self.retire_converged()
+                    self.retire_converged(mid_hop=True)
                     if not self.active.any():
                         return self.results
             self.record()
             for s in np.flatnonzero(self.active):
                 self.results[s].hops += 1
                 self.results[s].history.append(self.results[s].loss)
-            self.retire_converged()
+            self.retire_converged(mid_hop=False)
             if not self.active.any():
                 break
             if h + 1 < self.s.hops:
