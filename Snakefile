@@ -1,5 +1,5 @@
 # srd: crystal generation by diffusion in the EAD representation space (StructRepDiff).
-# Targets: results/{dataset}/features/{split}.done, results/{dataset}/features/scaler.json, ... (see README).
+# Main targets: results/{dataset}/table1.csv, results/{dataset}/table2.csv, results/table2.csv (see README).
 from snakemake.utils import min_version, validate
 
 min_version("8.20")
@@ -16,9 +16,12 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/featurize.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/sample.smk"
+include: "workflow/rules/reconstruct.smk"
+include: "workflow/rules/evaluate.smk"
 
 
 rule all:
     default_target: True
     input:
-        "results/demo/features/scaler.json",
+        "results/demo/table2.csv",
+        "results/demo/table1.csv",

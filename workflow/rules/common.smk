@@ -4,6 +4,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 import srd
+import srd.diffusion
+import srd.pipeline.reconstruct
 import srd.sources
 from srd.chunks import chunk_rows
 
@@ -28,6 +30,14 @@ STAGE_CODE = {
     "scaler": ["representation/scaler.py", "featurize.py"],
     "train": ["diffusion", "pipeline/train.py", "pipeline/data.py"],
     "sample": ["diffusion", "decode.py", "pipeline/sample.py", "pipeline/data.py"],
+    "reconstruct": [
+        "reconstruct",
+        "representation",
+        "pipeline/reconstruct.py",
+        "chunks.py",
+        "table.py",
+    ],
+    "evaluate": ["metrics", "published.py", "pipeline/evaluate.py"],
 }
 
 
@@ -35,6 +45,7 @@ wildcard_constraints:
     dataset=r"[A-Za-z0-9_]+",
     split="|".join(SPLITS),
     shard=r"\d{3}",
+    chunk=r"\d{3}",
 
 
 def code_fingerprint(stage):
@@ -83,3 +94,42 @@ def feature_shards(wildcards):
         split=wildcards.split,
         shard=range(n_shards(wildcards)),
     )
+
+
+def table1_chunks(wildcards):
+    """Chunks of the (subset of the) test split, known once its ingest checkpoint has run."""
+    table = checkpoints.ingest.get(dataset=wildcards.dataset, split="test").output.table
+    n = srd.pipeline.reconstruct.n_table1_chunks(
+        pq.read_metadata(table).num_rows, stage_config("table1", wildcards)
+    )
+    return expand(
+        "results/{dataset}/recon/chunk-{chunk:03d}.parquet",
+        dataset=wildcards.dataset,
+        chunk=range(n),
+    )
+
+
+def generated_chunks(wildcards):
+    """Chunks of the generated samples; their number follows from the sample settings alone."""
+    n_samples = srd.diffusion.sample_config(stage_config("sample", wildcards)).n_samples
+    n = len(chunk_rows(n_samples, stage_config("generated", wildcards)["chunk_size"]))
+    return expand(
+        "results/{dataset}/generated/chunk-{chunk:03d}.parquet",
+        dataset=wildcards.dataset,
+        chunk=range(n),
+    )
+
+
+def train_split(wildcards):
+    """What the model was trained on, for the tables: e.g. 'val' when offline (train <- val)."""
+    if dataset_config(wildcards)["source"] == "demo":
+        return "train"
+    return config["data"]["splits"]["train"]
+
+
+def existing_tables(name):
+    """Every dataset's table that exists now (the summary gathers what has been run), or the demo's."""
+    found = [
+        f"results/{d}/{name}" for d in DATASETS if Path(f"results/{d}/{name}").exists()
+    ]
+    return found or [f"results/demo/{name}"]

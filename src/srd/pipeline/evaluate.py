@@ -1,0 +1,61 @@
+"""The evaluate stages: reference fingerprints of the test split, Table 2 of the generated crystals, summaries."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from srd.io import atomic_path
+from srd.metrics.table2 import compute_reference, evaluate_table2, write_table2, ReferenceSet
+from srd.published import TABLE1, TABLE2
+from srd.reconstruct.generated import _crystal as generated_crystal
+from srd.table import from_table
+
+log = logging.getLogger(__name__)
+
+
+def reference_stage(test_table: Path, evaluate_cfg: Mapping[str, Any], out_npz: Path) -> None:
+    """Fingerprints of the test split, computed once per dataset and reused by every Table 2 run."""
+    crystals = from_table(pd.read_parquet(test_table))
+    reference = compute_reference([c.to_pymatgen() for c in crystals], [c.id for c in crystals],
+                                  int(evaluate_cfg["workers"]), float(evaluate_cfg["timeout"]))
+    with atomic_path(out_npz) as tmp:
+        reference.save(tmp)
+    log.info("%d reference crystals, %d fingerprints failed", len(crystals), int((~reference.fp_ok).sum()))
+
+
+def table2_stage(generated: Path, reference_npz: Path, dataset: str, evaluate_cfg: Mapping[str, Any], seed: int,
+                 meta: Mapping[str, Any], out_csv: Path, out_parquet: Path) -> None:
+    """Every generated sample counts: ones that were invalid before reconstruction enter as None."""
+    df = pd.read_parquet(generated)
+    crystals = [generated_crystal(row) for row in df.to_dict("records")]
+    structures = [c.to_pymatgen() if c is not None else None for c in crystals]
+    row, samples = evaluate_table2(
+        structures, ReferenceSet.load(reference_npz), evaluate_cfg.get("cutoffs_of") or dataset,
+        cutoff_preset=evaluate_cfg["cutoff_preset"], seed=seed, workers=int(evaluate_cfg["workers"]),
+        timeout=float(evaluate_cfg["timeout"]), n_subset=int(evaluate_cfg["n_subset"]),
+        n_draws=int(evaluate_cfg["n_draws"]), names=df["sample_id"].astype(str).tolist(),
+    )
+    row = {**row, **meta, "dataset": dataset}
+    samples["decode_reason"] = df["reason"].to_numpy()
+    write_table2(row, samples, out_csv, out_parquet)
+
+
+def gather_stage(table_paths: Sequence[Path], published: pd.DataFrame, out_csv: Path) -> None:
+    """Our rows (source = srd) followed by the published ones."""
+    ours = [pd.read_csv(p).assign(model="srd", source="srd") for p in table_paths]
+    table = pd.concat([*ours, published], ignore_index=True)
+    front = [c for c in ("dataset", "model", "source") if c in table.columns]
+    with atomic_path(out_csv) as tmp:
+        table[front + [c for c in table.columns if c not in front]].to_csv(tmp, index=False)
+
+
+def gather_table2(table_paths: Sequence[Path], out_csv: Path) -> None:
+    gather_stage(table_paths, TABLE2, out_csv)
+
+
+def gather_table1(table_paths: Sequence[Path], out_csv: Path) -> None:
+    gather_stage(table_paths, TABLE1, out_csv)

@@ -1,0 +1,93 @@
+rule reconstruct_test_chunk:
+    input:
+        table="results/{dataset}/structures/test.parquet",
+        scaler="results/{dataset}/features/scaler.json",
+    output:
+        "results/{dataset}/recon/chunk-{chunk}.parquet",
+    log:
+        "results/{dataset}/logs/reconstruct/test-{chunk}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/reconstruct/test-{chunk}.tsv"
+    conda:
+        CPU_ENV
+    threads: config["resources"]["reconstruct"]["cpus_per_task"]
+    resources:
+        **stage_resources("reconstruct"),
+    params:
+        representation=config["representation"],
+        reconstruct=lambda w: stage_config("reconstruct", w),
+        table1=lambda w: stage_config("table1", w),
+        seed=config["seed"],
+        code=code_fingerprint("reconstruct"),
+    script:
+        "../scripts/reconstruct_test_chunk.py"
+
+
+rule table1:
+    input:
+        table1_chunks,
+    output:
+        parquet="results/{dataset}/reconstruction.parquet",
+        csv=report(
+            "results/{dataset}/table1.csv",
+            category="Table 1 (reconstruction)",
+            labels={"dataset": "{dataset}"},
+        ),
+    log:
+        "results/{dataset}/logs/reconstruct/table1.log",
+    benchmark:
+        "results/{dataset}/benchmarks/reconstruct/table1.tsv"
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        **stage_resources("small"),
+    params:
+        reconstruct=lambda w: stage_config("reconstruct", w),
+        meta=lambda w: {"dataset": w.dataset, "train_split": train_split(w)},
+    script:
+        "../scripts/table1.py"
+
+
+rule reconstruct_generated_chunk:
+    input:
+        samples="results/{dataset}/generated/samples.parquet",
+        scaler="results/{dataset}/features/scaler.json",
+    output:
+        "results/{dataset}/generated/chunk-{chunk}.parquet",
+    log:
+        "results/{dataset}/logs/reconstruct/generated-{chunk}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/reconstruct/generated-{chunk}.tsv"
+    conda:
+        CPU_ENV
+    threads: config["resources"]["reconstruct"]["cpus_per_task"]
+    resources:
+        **stage_resources("reconstruct"),
+    params:
+        representation=config["representation"],
+        reconstruct=lambda w: stage_config("reconstruct", w),
+        chunk_size=lambda w: stage_config("generated", w)["chunk_size"],
+        seed=config["seed"],
+        code=code_fingerprint("reconstruct"),
+    script:
+        "../scripts/reconstruct_generated_chunk.py"
+
+
+rule generated:
+    input:
+        generated_chunks,
+    output:
+        parquet="results/{dataset}/generated.parquet",
+        extxyz="results/{dataset}/generated.extxyz",
+    log:
+        "results/{dataset}/logs/reconstruct/generated.log",
+    benchmark:
+        "results/{dataset}/benchmarks/reconstruct/generated.tsv"
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        **stage_resources("small"),
+    script:
+        "../scripts/generated.py"
