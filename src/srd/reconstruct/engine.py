@@ -92,6 +92,11 @@ class _Batch:
         # The scaled loss is taken in float64: some features' training ranges (~1e-40) underflow in float32.
         r_str = torch.as_tensor(np.stack([t.r_str for t in targets]), dtype=torch.float64, device=kw["device"])
         self.goal = scaler.transform_torch(r_str, self.layout.structure)  # (S, D) scaled targets
+        # Features (near-)constant over the training split, e.g. Gaussian tails at 1e-27, have min-max ranges so small
+        # that any float32 rounding or one close pair scales them to 1e20 and swamps the loss: they carry no usable
+        # signal, so they are left out.
+        span = (scaler.high - scaler.low)[self.layout.structure]
+        self.feature_mask = torch.as_tensor(span >= settings.min_feature_range, device=kw["device"])
         self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
         self.active = np.ones(len(targets), dtype=bool)
         self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T) for t in targets]
@@ -119,7 +124,7 @@ class _Batch:
         pairs = self.neighbors.update(pos, self.batch)
         R = structure_descriptor(pos, self.cell, self.numbers, self.batch, pairs, self.grid)
         scaled = self.scaler.transform_torch(R.double(), self.layout.structure)
-        return (scaled - self.goal[self.structure]).abs().mean(1).to(pos.dtype)
+        return (scaled - self.goal[self.structure])[:, self.feature_mask].abs().mean(1).to(pos.dtype)
 
     def step(self, lr: float) -> None:
         """One Adam step on every replica; remembers each replica's best positions of this hop."""
