@@ -36,7 +36,6 @@ class Settings:
     batch_structures: int = 16  # structures per batch (each with `trials` replicas)
     dtype: str = "float32"  # float32 | float64
     device: str = "auto"  # auto | cpu | cuda
-    seed: int = 0
 
     def __post_init__(self) -> None:
         checks = [
