@@ -15,7 +15,7 @@ from srd.featurize import featurize_table, read_shards, write_shard
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
-from srd.representation.scaler import Scaler
+from srd.representation.scaler import MIN_RANGE, Scaler
 from srd.table import to_table
 
 GRID = EADGrid()
@@ -64,9 +64,20 @@ def test_scaler_round_trip_and_range(demo_R: np.ndarray, tmp_path: Path) -> None
 
 def test_scaler_compresses_the_ead_range(demo_R: np.ndarray) -> None:
     # Raw EAD spans many decades; after log1p + min-max the median scaled EAD feature is away from the bounds.
-    X = Scaler.fit(demo_R, LAYOUT).transform(demo_R)[:, LAYOUT.ead]
-    spread = X.std(0)[demo_R[:, LAYOUT.ead].std(0) > 0]
-    assert np.median(spread) > 0.1
+    scaler = Scaler.fit(demo_R, LAYOUT)
+    X = scaler.transform(demo_R)[:, LAYOUT.ead]
+    spread = X.std(0)[(scaler.high - scaler.low)[LAYOUT.ead] >= MIN_RANGE]
+    assert len(spread) > 100 and np.median(spread) > 0.1
+
+
+def test_scaler_does_not_stretch_vanishing_ranges(demo_R: np.ndarray) -> None:
+    R = demo_R.copy()
+    R[:, 7] = 1e-30 * np.arange(len(R))  # a Gaussian tail: all but zero in every training crystal
+    scaler = Scaler.fit(R, LAYOUT)
+    probe = R[:1].copy()
+    probe[0, 7] = 1e-3  # a crystal where that tail is visible
+    assert abs(scaler.transform(probe)[0, 7]) < 1.0
+    np.testing.assert_allclose(scaler.inverse(scaler.transform(R)), R, rtol=1e-10, atol=1e-12)
 
 
 def test_scaler_refuses_bad_training_data(demo_R: np.ndarray) -> None:

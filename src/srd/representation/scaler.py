@@ -1,8 +1,10 @@
 """The invertible per-feature transform between raw R and what the diffusion model sees (method.md, "Scaling").
 
 The raw EAD spans ~0 to ~1e6, so the EAD block is log1p-compressed first; then every feature is mapped affinely
-from its training-split [min, max] to [-1, 1], the range DDPMs are usually trained on. Constant features map to 0 and
-invert to their constant. Fitted on the train split only, stored as JSON beside the shards.
+from its training-split [min, max] to [-1, 1], the range DDPMs are usually trained on. Features whose training
+range is below MIN_RANGE (constants, and EAD entries that are zero by symmetry or Gaussian tails at ~1e-30) are only
+shifted, not stretched: stretching a 1e-30 range would turn float rounding into values of 1e+30. Fitted on the train
+split only, stored as JSON beside the shards.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import torch
 
 from srd.io import atomic_write_text
 from srd.representation.layout import VectorLayout
+
+MIN_RANGE = 1e-6  # in transformed units (log1p for the EAD block, which spans ~0..15)
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Scaler:
     @property
     def _half_range(self) -> np.ndarray:
         half = (self.high - self.low) / 2.0
-        return np.where(half > 0, half, 1.0)
+        return np.where(2.0 * half >= MIN_RANGE, half, 1.0)
 
     def transform(self, R: np.ndarray) -> np.ndarray:
         z = np.where(self.log_mask, np.log1p(np.where(self.log_mask, np.maximum(R, 0.0), 0.0)), R)
