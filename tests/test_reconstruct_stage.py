@@ -10,7 +10,7 @@ import pytest
 from ase.io import read
 
 import srd.reconstruct.chunks as chunks
-from srd.reconstruct import (aggregate_generated, aggregate_table1, chunk_rows, run_generated_chunk,
+from srd.reconstruct import (aggregate_generated, aggregate_table1, run_generated_chunk,
                              run_table1_chunk)
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
@@ -34,13 +34,6 @@ def scaler() -> Scaler:
     rng = np.random.default_rng(0)
     shaken = [Crystal(c.numbers, rng.random(c.frac.shape), c.lattice) for c in CRYSTALS for _ in range(4)]
     return Scaler.fit(representation(CRYSTALS + shaken, GRID), LAYOUT)
-
-
-def test_chunk_rows_cover_every_row_once() -> None:
-    assert chunk_rows(7, 3) == [range(0, 3), range(3, 6), range(6, 7)]
-    assert [list(r) for r in chunk_rows(0, 5)] == [[]]
-    with pytest.raises(ValueError):
-        chunk_rows(3, 0)
 
 
 def test_bad_row_is_recorded_and_chunk_completes(scaler: Scaler, tmp_path: Path) -> None:

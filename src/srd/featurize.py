@@ -11,11 +11,11 @@ import h5py
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 import srd
 from srd.chunks import chunk_rows
 from srd.io import atomic_path, atomic_write_text
+from srd.progress import progress
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
@@ -34,7 +34,7 @@ def featurize_table(
     crystals = from_table(table)
     layout = VectorLayout.from_grid(grid)
     rows, ids, failed = [], [], []
-    progress = tqdm(total=len(crystals), desc=desc, mininterval=10, unit="crystal")
+    bar = progress(total=len(crystals), desc=desc, unit="crystal")
     for start in range(0, len(crystals), batch_size):
         batch = crystals[start : start + batch_size]
         try:
@@ -52,8 +52,8 @@ def featurize_table(
                 ids.append(crystal.id)
             elif not any(f[0] == crystal.id for f in failed):
                 failed.append((crystal.id, "non-finite representation"))
-        progress.update(len(batch))
-    progress.close()
+        bar.update(len(batch))
+    bar.close()
     return np.array(rows, dtype=np.float64).reshape(-1, layout.size), ids, failed
 
 

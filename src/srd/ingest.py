@@ -14,9 +14,9 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
-from tqdm import tqdm
 
 from srd.demo import demo_split
+from srd.progress import progress
 from srd.representation.layout import N_ELEMENTS
 from srd.representation.neighbors import crystal_pairs
 from srd.sources import resolve_split
@@ -111,8 +111,8 @@ def collect(results: Iterable[tuple[int, str, Crystal | None, str | None]], desc
 
 def ingest_path(path: Path, rules: IngestRules, desc: str = "ingest") -> tuple[pd.DataFrame, pd.DataFrame]:
     entries = list(read_entries(path))
-    progress = tqdm(entries, desc=desc, mininterval=10, unit="cif")
-    return collect(((e.source_row, e.id, *parse_entry(e, rules)) for e in progress), desc)
+    bar = progress(entries, desc=desc, unit="cif")
+    return collect(((e.source_row, e.id, *parse_entry(e, rules)) for e in bar), desc)
 
 
 def ingest_crystals(crystals: list[Crystal], rules: IngestRules, desc: str = "ingest") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,8 +122,8 @@ def ingest_crystals(crystals: list[Crystal], rules: IngestRules, desc: str = "in
         reason = check_structure(crystal.to_pymatgen(), rules)
         return (None, reason) if reason else (crystal, None)
 
-    progress = tqdm(crystals, desc=desc, mininterval=10, unit="crystal")
-    return collect(((row, c.id, *checked(c)) for row, c in enumerate(progress)), desc)
+    bar = progress(crystals, desc=desc, unit="crystal")
+    return collect(((row, c.id, *checked(c)) for row, c in enumerate(bar)), desc)
 
 
 def ingest_split(dataset_cfg: Mapping[str, Any], data: Mapping[str, Any], ingest_cfg: Mapping[str, Any], split: str,

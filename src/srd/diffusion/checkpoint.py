@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from srd.diffusion.presets import TrainConfig
 from srd.diffusion.unet import Unet1D
+from srd.io import atomic_path
 
 FORMAT = 1
 
@@ -27,18 +27,9 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     return torch.device(device)
 
 
-def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    """Write to a temporary sibling, then os.replace: readers see the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def save(path: Path, state: dict[str, Any]) -> None:
-    write_atomic(path, lambda tmp: torch.save({"format": FORMAT, **state}, tmp))
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, **state}, tmp)
 
 
 def load(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from srd.diffusion import checkpoint as ckpt
 from srd.diffusion.ddpm import ancestral_step, ddim_step
 from srd.diffusion.presets import SampleConfig, sample_config
 from srd.diffusion.schedule import Schedule
+from srd.progress import progress
 
-PROGRESS = dict(file=sys.stderr, mininterval=10.0, dynamic_ncols=False, ncols=100)
 
 
 def ddim_indices(timesteps: int, steps: int) -> list[int]:
@@ -56,7 +54,7 @@ def generate(model: nn.Module, schedule: Schedule, n_samples: int, dim: int, cfg
     steps = schedule.timesteps if cfg.sampler == "ancestral" else len(ddim_indices(schedule.timesteps, cfg.ddim_steps))
     batches = [min(cfg.batch_size, n_samples - start) for start in range(0, n_samples, cfg.batch_size)]
     out = []
-    with tqdm(total=steps * len(batches), desc=f"sampling ({cfg.sampler})", unit="step", **PROGRESS) as bar:
+    with progress(total=steps * len(batches), desc=f"sampling ({cfg.sampler})", unit="step") as bar:
         for size in batches:
             noise = torch.randn((size, dim), device=device, generator=generator)
             out.append(reverse_process(model, schedule, noise, cfg, generator, bar).float().cpu().numpy())

@@ -22,13 +22,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
-from tqdm import tqdm  # noqa: E402
 
 from srd.diffusion import checkpoint as ckpt  # noqa: E402
 from srd.diffusion.ddpm import training_loss  # noqa: E402
 from srd.diffusion.presets import TrainConfig, train_config  # noqa: E402
-from srd.diffusion.sampling import PROGRESS  # noqa: E402
 from srd.diffusion.schedule import Schedule  # noqa: E402
+from srd.io import atomic_path  # noqa: E402
+from srd.progress import progress  # noqa: E402
 
 CHECKPOINT, LOSS_CSV, LOSS_PNG = "checkpoint.pt", "loss.csv", "loss.png"
 # keys that may differ between a run and its resumption; every other one must match the checkpoint
@@ -72,12 +72,14 @@ def _check_resumable(state: dict[str, Any], cfg: TrainConfig, seed: int, fingerp
 def write_loss_outputs(out_dir: Path, losses: list[float], seconds: list[float]) -> None:
     """loss.csv (epoch, loss, seconds) and loss.png, both replaced atomically."""
     table = pd.DataFrame({"epoch": np.arange(1, len(losses) + 1), "loss": losses, "seconds": seconds})
-    ckpt.write_atomic(out_dir / LOSS_CSV, lambda tmp: table.to_csv(tmp, index=False))
+    with atomic_path(out_dir / LOSS_CSV) as tmp:
+        table.to_csv(tmp, index=False)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(table["epoch"], table["loss"])
     ax.set(xlabel="epoch", ylabel="training loss (MSE on eps)", yscale="log", title="diffusion training loss")
     fig.tight_layout()
-    ckpt.write_atomic(out_dir / LOSS_PNG, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+    with atomic_path(out_dir / LOSS_PNG) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
 
 
@@ -142,7 +144,7 @@ def train(X: np.ndarray, out_dir: Path, cfg: Mapping[str, Any] | None = None, se
     data = torch.as_tensor(X, device=device)
     schedule = Schedule.cosine(tcfg.timesteps, tcfg.cosine_s, tcfg.max_beta, device)
     model.train()
-    with tqdm(total=tcfg.epochs, initial=epoch, desc="training", unit="epoch", **PROGRESS) as bar:
+    with progress(total=tcfg.epochs, initial=epoch, desc="training", unit="epoch") as bar:
         while epoch < tcfg.epochs:
             tic = time.perf_counter()
             loss, step = run_epoch(model, ema, opt, schedule, data, tcfg, generator, step, amp)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from srd.metrics.progress import progress
+from srd.progress import progress
 
 DEFAULT_TIMEOUT_S = 60.0  # ~200x the typical 0.3 s of an MP-20 crystal
 
@@ -92,7 +92,7 @@ def map_with_timeout(
     ctx = _context()
     pending = list(range(len(items)))[::-1]
     slots = [_Slot(ctx, func) for _ in range(min(workers, len(items)))]
-    bar = progress(len(items), desc)
+    bar = progress(total=len(items), desc=desc)
     try:
         while pending or any(slot.index is not None for slot in slots):
             for slot in slots:

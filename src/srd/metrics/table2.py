@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 
-from srd.metrics.atomic import atomic_path
+from srd.io import atomic_path
 from srd.metrics.composition import reduce_counts, smact_valid
 from srd.metrics.coverage import canonical_dataset, coverage, cutoffs
 from srd.metrics.fingerprints import compute_fingerprints

@@ -11,31 +11,30 @@ import pandas as pd
 from srd.io import atomic_path
 from srd.metrics.table2 import compute_reference, evaluate_table2, write_table2, ReferenceSet
 from srd.published import TABLE1, TABLE2
-from srd.reconstruct.generated import _crystal as generated_crystal
+from srd.reconstruct.generated import generated_crystal
 from srd.table import from_table
 
 log = logging.getLogger(__name__)
 
 
-def reference_stage(test_table: Path, evaluate_cfg: Mapping[str, Any], out_npz: Path) -> None:
+def reference_stage(test_table: Path, timeout: float, workers: int, out_npz: Path) -> None:
     """Fingerprints of the test split, computed once per dataset and reused by every Table 2 run."""
     crystals = from_table(pd.read_parquet(test_table))
-    reference = compute_reference([c.to_pymatgen() for c in crystals], [c.id for c in crystals],
-                                  int(evaluate_cfg["workers"]), float(evaluate_cfg["timeout"]))
+    reference = compute_reference([c.to_pymatgen() for c in crystals], [c.id for c in crystals], workers, timeout)
     with atomic_path(out_npz) as tmp:
         reference.save(tmp)
     log.info("%d reference crystals, %d fingerprints failed", len(crystals), int((~reference.fp_ok).sum()))
 
 
 def table2_stage(generated: Path, reference_npz: Path, dataset: str, evaluate_cfg: Mapping[str, Any], seed: int,
-                 meta: Mapping[str, Any], out_csv: Path, out_parquet: Path) -> None:
+                 workers: int, meta: Mapping[str, Any], out_csv: Path, out_parquet: Path) -> None:
     """Every generated sample counts: ones that were invalid before reconstruction enter as None."""
     df = pd.read_parquet(generated)
-    crystals = [generated_crystal(row) for row in df.to_dict("records")]
+    crystals = [generatedgenerated_crystal(row) for row in df.to_dict("records")]
     structures = [c.to_pymatgen() if c is not None else None for c in crystals]
     row, samples = evaluate_table2(
         structures, ReferenceSet.load(reference_npz), evaluate_cfg.get("cutoffs_of") or dataset,
-        cutoff_preset=evaluate_cfg["cutoff_preset"], seed=seed, workers=int(evaluate_cfg["workers"]),
+        cutoff_preset=evaluate_cfg["cutoff_preset"], seed=seed, workers=workers,
         timeout=float(evaluate_cfg["timeout"]), n_subset=int(evaluate_cfg["n_subset"]),
         n_draws=int(evaluate_cfg["n_draws"]), names=df["sample_id"].astype(str).tolist(),
     )

@@ -7,7 +7,6 @@ at a time, and a structure that still raises is recorded with its error: one bad
 
 from __future__ import annotations
 
-import sys
 import time
 import zlib
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from srd.io import write_parquet
+from srd.progress import progress
 from srd.reconstruct.config import Settings
 from srd.reconstruct.engine import Result, Target, reconstruct
 from srd.representation.grid import EADGrid
@@ -35,13 +34,6 @@ class Job:
 
 
 Finish = Callable[[Job, Result, float], dict]  # (job, result, seconds) -> the output row's computed columns
-
-
-def chunk_rows(n_rows: int, chunk_size: int) -> list[range]:
-    """Rows of each chunk: consecutive ranges of chunk_size (the last one shorter); at least one chunk."""
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    return [range(a, min(a + chunk_size, n_rows)) for a in range(0, max(n_rows, 1), chunk_size)]
 
 
 def structure_seed(seed: int, key: str) -> int:
@@ -62,7 +54,7 @@ def run_jobs(jobs: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Setti
     pending = [j for j in jobs if j.key not in done]
     rows += [{**j.passthrough, "error": j.passthrough.get("error", "")} for j in pending if j.target is None]
     todo = sorted((j for j in pending if j.target is not None), key=lambda j: j.target.n_atoms)  # similar sizes batch well
-    with tqdm(total=len(todo), desc=desc, mininterval=10.0, file=sys.stderr, dynamic_ncols=False) as bar:
+    with progress(total=len(todo), desc=desc, unit="structure") as bar:
         for a in range(0, len(todo), settings.batch_structures):
             batch = todo[a:a + settings.batch_structures]
             rows += _run_batch(batch, scaler, grid, settings, finish)

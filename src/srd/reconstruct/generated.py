@@ -46,7 +46,7 @@ def run_generated_chunk(samples: pd.DataFrame, scaler: Scaler, grid: EADGrid, cf
     run_jobs(jobs, scaler, grid, resolve(cfg), _finish, Path(out_path), "sample_id", f"gen {Path(out_path).stem}")
 
 
-def _crystal(row: dict) -> Crystal | None:
+def generated_crystal(row: dict) -> Crystal | None:
     frac = row.get("frac")
     if frac is None or (isinstance(frac, float) and np.isnan(frac)) or row.get("error"):
         return None
@@ -65,7 +65,7 @@ def aggregate_generated(chunk_paths: Sequence[Path], out_parquet: Path, out_extx
     write_parquet(df, out_parquet)
     frames = []
     for row in df.to_dict("records"):
-        crystal = _crystal(row)
+        crystal = generated_crystal(row)
         if crystal is not None:
             atoms = Atoms(numbers=crystal.numbers, cell=crystal.matrix(), scaled_positions=crystal.frac, pbc=True)
             atoms.info.update(sample_id=int(row["sample_id"]), loss=float(row["loss"]))

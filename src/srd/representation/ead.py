@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from itertools import product
 
-import numpy as np
 import torch
+from torch.autograd.function import once_differentiable
 
 from srd.representation.grid import EADGrid
 from srd.representation.neighbors import NeighborList
@@ -64,78 +64,152 @@ def displacements(pos: torch.Tensor, cell: torch.Tensor, batch: torch.Tensor, pa
 def ead_per_atom(
     disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int, grid: EADGrid
 ) -> torch.Tensor:
-    """Per-atom EAD features (n_atoms, N_e), ordered (order, eta, mu)."""
-    dtype, device = disp.dtype, disp.device
-    r = torch.linalg.vector_norm(disp, dim=1)
-    fc = torch.where(r < grid.rc, 0.5 * (torch.cos(math.pi * r / grid.rc) + 1.0), torch.zeros_like(r))
-    zfc = z_neighbor.to(dtype) * fc
-    powers, weights, order_of = angular_terms(grid.orders)
-    monomials = torch.stack(
-        [disp[:, 0] ** lx * disp[:, 1] ** ly * disp[:, 2] ** lz for lx, ly, lz in powers], dim=1
-    )  # (P, K)
-    weight = torch.tensor(weights, dtype=dtype, device=device)
-    order_index = torch.tensor([grid.orders.index(o) for o in order_of], device=device)
-    mu = torch.tensor(grid.mus, dtype=dtype, device=device)
-    # Arguments far below log(tolerance) contribute nothing measurable; clamping them avoids float32 denormals.
-    floor = -math.log(1.0 / grid.tolerance) - 10.0
-    zero = torch.zeros((), dtype=dtype, device=device)
-    blocks = []  # per eta: (n_atoms, n_orders, n_mu)
-    for eta, reach in zip(grid.etas, eta_reach(grid)):
-        idx = torch.nonzero(r < reach, as_tuple=True)[0]
-        scaled_r = r[idx] * math.sqrt(eta)
-        weighted = (monomials * zfc[:, None])[idx]  # Z_j fc(r) x^lx y^ly z^lz, folded in before the matmul
-        sums = []
-        chunks, inverse = padded_chunks(center[idx], n_atoms)
-        for chunk in chunks:
-            # Padded per-atom layout: the sum over neighbours becomes one batched matmul (K, M) @ (M, n_mu) instead
-            # of a (pairs, K, n_mu) product. Padding has weight 0 and contributes nothing.
-            r_pad = r.new_zeros(chunk.shape).index_put(chunk.where, scaled_r[chunk.pairs])
-            w_pad = r.new_zeros(*chunk.shape, len(powers)).index_put(chunk.where, weighted[chunk.pairs])
-            dist = r_pad[..., None] - mu * math.sqrt(eta)
-            gauss = torch.exp(torch.addcmul(zero, dist, dist, value=-1.0).clamp_min(floor))  # exp(-eta (r - mu)^2)
-            sums.append(torch.bmm(w_pad.transpose(1, 2), gauss))  # (chunk atoms, K, n_mu)
-        sums = torch.cat(sums)[inverse]
-        rho = torch.zeros(n_atoms, len(grid.orders), len(mu), dtype=dtype, device=device)
-        blocks.append(rho.index_add(1, order_index, weight[:, None] * sums * sums))
-    # (n_atoms, n_eta, n_orders, n_mu) -> (n_atoms, n_orders, n_eta, n_mu) -> flat (order, eta, mu)
-    return torch.stack(blocks, dim=1).transpose(1, 2).reshape(n_atoms, -1)
+    """Per-atom EAD features (n_atoms, N_e), ordered (order, eta, mu); differentiable w.r.t. `disp` (first order).
 
-
-@dataclass(frozen=True)
-class PaddedChunk:
-    """A block of atoms with similar neighbour counts, laid out as (atoms, max neighbours)."""
-
-    pairs: torch.Tensor  # indices into the pair list, in layout order
-    where: tuple[torch.Tensor, torch.Tensor]  # (row, slot) of each of those pairs
-    shape: tuple[int, int]
-
-
-ATOMS_PER_CHUNK = 64  # keeps a chunk's (atoms, neighbours, n_mu) Gaussian block in cache
-
-
-def padded_chunks(center: torch.Tensor, n_atoms: int) -> tuple[list[PaddedChunk], torch.Tensor]:
-    """Split the pairs (sorted by centre) into padded chunks of atoms with similar neighbour counts.
-
-    Atoms are ordered by neighbour count so each chunk pads to a similar width; also returns the permutation that
-    takes rows from chunk order back to atom order.
+    When a gradient is needed, the analytic backward of `EADFunction` stands in for autograd, which would otherwise
+    record and replay every padded temporary (most of the cost of a reconstruction step).
     """
-    device = center.device
-    counts = torch.bincount(center, minlength=n_atoms)
-    order = torch.argsort(counts, stable=True)
-    rank = torch.empty_like(order)
-    rank[order] = torch.arange(n_atoms, device=device)
-    pair_order = torch.argsort(rank[center], stable=True)
-    sorted_counts = counts[order]
-    starts = torch.cumsum(sorted_counts, 0) - sorted_counts  # first pair (in pair_order) of each ranked atom
-    chunks = []
-    for a in range(0, n_atoms, ATOMS_PER_CHUNK):
-        b = min(a + ATOMS_PER_CHUNK, n_atoms)
-        lo, hi = int(starts[a]), int(starts[b - 1] + sorted_counts[b - 1])
-        pairs = pair_order[lo:hi]
-        row = rank[center[pairs]] - a
-        slot = torch.arange(lo, hi, device=device) - starts[row + a]
-        chunks.append(PaddedChunk(pairs, (row, slot), (b - a, max(int(sorted_counts[b - 1]), 1))))
-    return chunks, rank
+    if torch.is_grad_enabled() and disp.requires_grad:
+        return EADFunction.apply(disp, center, z_neighbor, n_atoms, grid)
+    return EADSums(disp, center, z_neighbor, n_atoms, grid, keep=False).features()
+
+
+class EADFunction(torch.autograd.Function):
+    """ead_per_atom with a hand-written backward w.r.t. `disp`.
+
+    Double backward is not supported (the backward is not itself differentiable): reconstruction only needs the
+    first-order gradient for Adam.
+    """
+
+    @staticmethod
+    def forward(ctx, disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int,
+                grid: EADGrid) -> torch.Tensor:
+        ctx.sums = EADSums(disp, center, z_neighbor, n_atoms, grid, keep=True)
+        return ctx.sums.features()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        return ctx.sums.grad_disp(grad), None, None, None, None
+
+
+ATOMS_PER_BLOCK = 64  # keeps a block's (atoms, neighbours, n_mu) Gaussians in cache
+
+
+class EADSums:
+    """The sums S_k(i, eta, mu) = sum_j W_k(ij) exp(-eta (r_ij - mu)^2), with W_k = Z_j fc(r_ij) x^lx y^ly z^lz.
+
+    Pairs are laid out once, padded, as (atoms ranked by neighbour count, neighbours by distance): each block of
+    ATOMS_PER_BLOCK rows pads to a similar width, and since rows are sorted by distance the pairs an eta can reach
+    (r < eta_reach) are a prefix of every row, so each eta contracts a slice of the same layout with one batched
+    matmul (K, width) @ (width, n_mu). Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of
+    every (eta, block) are kept for `grad_disp`.
+    """
+
+    def __init__(self, disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int,
+                 grid: EADGrid, keep: bool) -> None:
+        dtype, device = disp.dtype, disp.device
+        self.grid, self.n_atoms, self.n_pairs = grid, n_atoms, disp.shape[0]
+        self.reaches = eta_reach(grid)
+        r = torch.linalg.vector_norm(disp, dim=1)
+        self.pairs = torch.nonzero(r < max(self.reaches), as_tuple=True)[0]  # every reach is < rc: fc needs no mask
+        self.d, self.r, center = disp[self.pairs], r[self.pairs], center[self.pairs]
+        self.z = z_neighbor[self.pairs].to(dtype)
+        self.zfc = self.z * 0.5 * (torch.cos(math.pi * self.r / grid.rc) + 1.0)
+        powers, weights, order_of = angular_terms(grid.orders)
+        self.powers = torch.tensor(powers, dtype=dtype, device=device)  # (K, 3)
+        self.weight = torch.tensor(weights, dtype=dtype, device=device)
+        self.order_index = torch.tensor([grid.orders.index(o) for o in order_of], device=device)
+        self.mu = torch.tensor(grid.mus, dtype=dtype, device=device)
+        self.factors = self.d[:, None, :] ** self.powers  # (P, K, 3): x^lx, y^ly, z^lz
+        self.monomials = self.factors.prod(2)
+
+        counts = torch.bincount(center, minlength=n_atoms)
+        self.atom_of_row = torch.argsort(counts, stable=True)
+        row_of_atom = torch.empty_like(self.atom_of_row)
+        row_of_atom[self.atom_of_row] = torch.arange(n_atoms, device=device)
+        self.row = row_of_atom[center]
+        by_r = torch.argsort(self.r, stable=True)  # ties keep pair order: sums independent of the batch
+        layout = by_r[torch.argsort(self.row[by_r], stable=True)]  # by row, then by distance
+        row_counts = counts[self.atom_of_row]
+        starts = torch.cumsum(row_counts, 0) - row_counts
+        self.slot = torch.empty_like(self.row)
+        self.slot[layout] = torch.arange(len(layout), device=device) - starts[self.row[layout]]
+        n_blocks = -(-n_atoms // ATOMS_PER_BLOCK)
+        within = torch.stack(
+            [torch.bincount(self.row[self.r < reach], minlength=n_blocks * ATOMS_PER_BLOCK) for reach in self.reaches]
+        )
+        self.widths = within.view(len(self.reaches), n_blocks, ATOMS_PER_BLOCK).amax(2).tolist()  # (eta, block)
+        width = max(int(row_counts.max()), 1)
+        self.r_pad = self.r.new_zeros(n_atoms, width).index_put_((self.row, self.slot), self.r)
+        self.w_pad = self.r.new_zeros(n_atoms, width, len(powers)).index_put_(
+            (self.row, self.slot), self.monomials * self.zfc[:, None]
+        )
+
+        self.gauss: list[torch.Tensor] = []
+        self.sums = self.r.new_empty(len(grid.etas), n_atoms, len(powers), len(grid.mus))  # rows in layout order
+        for e, rows, width in self.blocks():
+            g = self.gaussians(self.r_pad[rows, :width], grid.etas[e])
+            self.sums[e, rows] = torch.bmm(self.reached(e, rows, width).transpose(1, 2), g)
+            if keep:
+                self.gauss.append(g)
+
+    def blocks(self):
+        """(eta index, row slice, width) of every block, in the order the Gaussians are kept."""
+        for e, widths in enumerate(self.widths):
+            for b, width in enumerate(widths):
+                yield e, slice(b * ATOMS_PER_BLOCK, min((b + 1) * ATOMS_PER_BLOCK, self.n_atoms)), width
+
+    def reached(self, e: int, rows: slice, width: int) -> torch.Tensor:
+        """W of a block with the pairs beyond eta's reach zeroed: a row's slice may hold a few of them (its width is
+        set by the block's widest row), and dropping them keeps every atom's features independent of its block."""
+        return self.w_pad[rows, :width] * (self.r_pad[rows, :width] < self.reaches[e])[..., None]
+
+    def gaussians(self, r_pad: torch.Tensor, eta: float) -> torch.Tensor:
+        """exp(-eta (r - mu)^2), (rows, width, n_mu); arguments far below log(tolerance) contribute nothing
+        measurable and are clamped, which avoids float32 denormals."""
+        floor = -math.log(1.0 / self.grid.tolerance) - 10.0
+        dist = r_pad[..., None] - self.mu
+        return dist.mul_(dist).mul_(-eta).clamp_min_(floor).exp_()
+
+    def features(self) -> torch.Tensor:
+        """rho = sum_k weight_k S_k^2 per order, (n_atoms, N_e) ordered (order, eta, mu)."""
+        n_eta, _, _, n_mu = self.sums.shape
+        squares = self.weight[:, None] * self.sums * self.sums
+        rho = squares.new_zeros(n_eta, self.n_atoms, len(self.grid.orders), n_mu).index_add_(
+            2, self.order_index, squares
+        )
+        row_of_atom = torch.empty_like(self.atom_of_row)
+        row_of_atom[self.atom_of_row] = torch.arange(self.n_atoms, device=row_of_atom.device)
+        return rho[:, row_of_atom].permute(1, 2, 0, 3).reshape(self.n_atoms, -1)
+
+    def grad_disp(self, grad: torch.Tensor) -> torch.Tensor:
+        """dL/d(disp), (n_pairs, 3), from dL/d(features).
+
+        dL/dS_k = 2 weight_k S_k dL/drho_order(k). Per pair, dL/dW_k = sum_mu dL/dS_k g_mu and the Gaussians'
+        d/dr = sum_k W_k sum_mu dL/dS_k (-2 eta (r - mu)) g_mu: both come from one batched matmul of the kept
+        Gaussians with [dL/dS_k | mu dL/dS_k]. The chain through W_k = Z fc(r) x^lx y^ly z^lz then runs per pair.
+        """
+        n_eta, _, n_k, n_mu = self.sums.shape
+        g_rho = grad.reshape(self.n_atoms, len(self.grid.orders), n_eta, n_mu).permute(2, 0, 1, 3)
+        g_sums = 2.0 * self.weight[:, None] * self.sums * g_rho[:, self.atom_of_row][:, :, self.order_index]
+        rhs = torch.cat([g_sums, g_sums * self.mu], dim=2).transpose(2, 3)  # (eta, rows, n_mu, 2K)
+        g_w = torch.zeros_like(self.w_pad)
+        g_r = torch.zeros_like(self.r_pad)
+        for (e, rows, width), g in zip(self.blocks(), self.gauss):
+            h = torch.bmm(g, rhs[e, rows])  # (rows, width, 2K)
+            w = self.reached(e, rows, width)
+            g_w[rows, :width] += h[..., :n_k] * (self.r_pad[rows, :width, None] < self.reaches[e])
+            radial = h[..., :n_k] * self.r_pad[rows, :width, None] - h[..., n_k:]
+            g_r[rows, :width] += (radial * w).sum(2).mul_(-2.0 * self.grid.etas[e])
+        g_w, g_r = g_w[self.row, self.slot], g_r[self.row, self.slot]
+        angle = math.pi / self.grid.rc
+        g_r += (g_w * self.monomials).sum(1) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
+        # d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz, and likewise for y, z
+        others = self.factors[..., [1, 2, 0]] * self.factors[..., [2, 0, 1]]
+        d_monomials = self.powers * self.d[:, None, :] ** (self.powers - 1).clamp_min(0) * others
+        g_d = self.zfc[:, None] * torch.einsum("pk,pka->pa", g_w, d_monomials) + (g_r / self.r)[:, None] * self.d
+        return g_d.new_zeros(self.n_pairs, 3).index_put_((self.pairs,), g_d)
 
 
 def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, reduce: str) -> torch.Tensor:
