@@ -13,7 +13,7 @@ rule reference_fingerprints:
     resources:
         **stage_resources("evaluate"),
     params:
-        evaluate=lambda w: stage_config("evaluate", w),
+        timeout=lambda w: stage_config("evaluate", w)["timeout"],
         code=code_fingerprint("evaluate"),
     script:
         "../scripts/reference_fingerprints.py"
