@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dense_ead import dense_structure_ead
 from srd.reconstruct import Target, reconstruct, resolve
 from srd.reconstruct.matching import EXACT_RMS, match_rms, random_positions
 from srd.representation.descriptor import representation
@@ -90,27 +91,6 @@ def quality(args: argparse.Namespace) -> dict:
     return out
 
 
-def dense_descriptor(pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, center: torch.Tensor,
-                     neighbor: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
-    """The EAD formula without pruning: every pair within rc, every (eta, mu), one crystal; pooled like R_str."""
-    disp = pos[neighbor] - pos[center] + image @ cell
-    r = torch.linalg.vector_norm(disp, dim=1)
-    fc = 0.5 * (torch.cos(torch.pi * r / GRID.rc) + 1.0)
-    eta = torch.tensor(GRID.etas, dtype=pos.dtype)[:, None]
-    mu = torch.tensor(GRID.mus, dtype=pos.dtype)[None, :]
-    radial = torch.exp(-eta * (r[:, None, None] - mu) ** 2) * (numbers[neighbor] * fc)[:, None, None]  # (P, eta, mu)
-    feats = []
-    for order in GRID.orders:
-        monomials = [torch.ones_like(r)] if order == 0 else [disp[:, 0], disp[:, 1], disp[:, 2]]
-        total = 0.0
-        for m in monomials:
-            s = torch.zeros(len(pos), *radial.shape[1:], dtype=pos.dtype).index_add(0, center, m[:, None, None] * radial)
-            total = total + s * s
-        feats.append(total.reshape(len(pos), -1))
-    feats = torch.cat(feats, dim=1)
-    return torch.cat([feats.max(0).values, feats.min(0).values, r.min()[None]])
-
-
 def time_it(fn, repeats: int) -> float:
     fn()
     t0 = time.perf_counter()
@@ -124,7 +104,6 @@ def speed(args: argparse.Namespace) -> None:
     from srd.reconstruct.engine import _Batch
     from srd.representation.descriptor import CrystalBatch
     from srd.representation.ead import structure_descriptor
-    from srd.representation.neighbors import crystal_pairs
 
     out = {}
     for dataset in ("perov_5", "mp_20", "carbon_24"):
@@ -140,16 +119,16 @@ def speed(args: argparse.Namespace) -> None:
                         "batched_steps_per_s": float(np.mean(rates))}
     big = next(c for c in load("mp_20", "val", 400, seed=5) if c.n_atoms == 20)
     cb = CrystalBatch.build([big], GRID.cutoff, torch.float64)
-    i, j, image = crystal_pairs(big.cart(), big.matrix(), GRID.rc)
-    dense_args = [torch.as_tensor(x) for x in (i, j, image)]
+    cb_dense = CrystalBatch.build([big], GRID.rc, torch.float64)  # the dense formula visits every pair within rc
 
     def pruned() -> None:
         pos = cb.pos.clone().requires_grad_()
         structure_descriptor(pos, cb.cell, cb.numbers, cb.batch, cb.pairs, GRID).sum().backward()
 
     def dense() -> None:
-        pos = cb.pos.clone().requires_grad_()
-        dense_descriptor(pos, cb.cell[0], cb.numbers.double(), *dense_args).sum().backward()
+        pos = cb_dense.pos.clone().requires_grad_()
+        out = dense_structure_ead(pos, cb_dense.cell, cb_dense.numbers, cb_dense.batch, cb_dense.pairs, GRID)
+        out.sum().backward()
 
     t_pruned, t_dense = time_it(pruned, args.repeats), time_it(dense, 2)
     out["ead_20_atoms_fwd_bwd_float64"] = {"pruned_ms": 1e3 * t_pruned, "dense_ms": 1e3 * t_dense,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import product
+from typing import Iterator
 
 import torch
 from torch.autograd.function import once_differentiable
@@ -99,11 +100,11 @@ ATOMS_PER_BLOCK = 64  # keeps a block's (atoms, neighbours, n_mu) Gaussians in c
 class EADSums:
     """The sums S_k(i, eta, mu) = sum_j W_k(ij) exp(-eta (r_ij - mu)^2), with W_k = Z_j fc(r_ij) x^lx y^ly z^lz.
 
-    Pairs are laid out once, padded, as (atoms ranked by neighbour count, neighbours by distance): each block of
-    ATOMS_PER_BLOCK rows pads to a similar width, and since rows are sorted by distance the pairs an eta can reach
-    (r < eta_reach) are a prefix of every row, so each eta contracts a slice of the same layout with one batched
-    matmul (K, width) @ (width, n_mu). Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of
-    every (eta, block) are kept for `grad_disp`.
+    Pairs are laid out once, padded, as (atoms ranked by neighbour count, neighbours by reach level): each block of
+    ATOMS_PER_BLOCK rows pads to a similar width, and the pairs an eta can reach (r < eta_reach) are a prefix of
+    every row, so each eta contracts a slice of the same layout with one batched matmul (K, width) @ (width, n_mu).
+    Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of every (eta, block) are kept for
+    `grad_disp`.
     """
 
     def __init__(self, disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int,
@@ -116,61 +117,74 @@ class EADSums:
         self.d, self.r, center = disp[self.pairs], r[self.pairs], center[self.pairs]
         self.z = z_neighbor[self.pairs].to(dtype)
         self.zfc = self.z * 0.5 * (torch.cos(math.pi * self.r / grid.rc) + 1.0)
-        powers, weights, order_of = angular_terms(grid.orders)
-        self.powers = torch.tensor(powers, dtype=dtype, device=device)  # (K, 3)
+        self.powers, weights, order_of = angular_terms(grid.orders)
         self.weight = torch.tensor(weights, dtype=dtype, device=device)
         self.order_index = torch.tensor([grid.orders.index(o) for o in order_of], device=device)
         self.mu = torch.tensor(grid.mus, dtype=dtype, device=device)
-        self.factors = self.d[:, None, :] ** self.powers  # (P, K, 3): x^lx, y^ly, z^lz
-        self.monomials = self.factors.prod(2)
+        self.monomials = torch.stack([monomial(self.d, p) for p in self.powers], dim=1)  # (P, K)
 
+        # Level of a pair: how many reaches it is not within. An eta reaches exactly the pairs of level <= its own
+        # reach's rank, so ordering each row by level (then pair order, independent of the batch) makes them a prefix.
+        thresholds = sorted(set(self.reaches))
+        level = torch.bucketize(self.r, torch.tensor(thresholds, dtype=dtype, device=device), right=True)
+        n_levels = len(thresholds)
         counts = torch.bincount(center, minlength=n_atoms)
         self.atom_of_row = torch.argsort(counts, stable=True)
-        row_of_atom = torch.empty_like(self.atom_of_row)
-        row_of_atom[self.atom_of_row] = torch.arange(n_atoms, device=device)
-        self.row = row_of_atom[center]
-        by_r = torch.argsort(self.r, stable=True)  # ties keep pair order: sums independent of the batch
-        layout = by_r[torch.argsort(self.row[by_r], stable=True)]  # by row, then by distance
-        row_counts = counts[self.atom_of_row]
+        self.row_of_atom = torch.empty_like(self.atom_of_row)
+        self.row_of_atom[self.atom_of_row] = torch.arange(n_atoms, device=device)
+        row = self.row_of_atom.index_select(0, center)
+        key = row * n_levels + level
+        layout = torch.argsort(key, stable=True)
+        row_counts = counts.index_select(0, self.atom_of_row)
         starts = torch.cumsum(row_counts, 0) - row_counts
-        self.slot = torch.empty_like(self.row)
-        self.slot[layout] = torch.arange(len(layout), device=device) - starts[self.row[layout]]
-        n_blocks = -(-n_atoms // ATOMS_PER_BLOCK)
-        within = torch.stack(
-            [torch.bincount(self.row[self.r < reach], minlength=n_blocks * ATOMS_PER_BLOCK) for reach in self.reaches]
-        )
-        self.widths = within.view(len(self.reaches), n_blocks, ATOMS_PER_BLOCK).amax(2).tolist()  # (eta, block)
         width = max(int(row_counts.max()), 1)
-        self.r_pad = self.r.new_zeros(n_atoms, width).index_put_((self.row, self.slot), self.r)
-        self.w_pad = self.r.new_zeros(n_atoms, width, len(powers)).index_put_(
-            (self.row, self.slot), self.monomials * self.zfc[:, None]
-        )
+        self.place = torch.empty_like(row)  # each pair's place in the flattened (rows, width) layout
+        row_sorted = row.index_select(0, layout)
+        self.place[layout] = row_sorted * width + torch.arange(len(layout), device=device) - starts[row_sorted]
+        n_blocks = -(-n_atoms // ATOMS_PER_BLOCK)
+        per_level = torch.bincount(key, minlength=n_blocks * ATOMS_PER_BLOCK * n_levels)
+        within = per_level.view(n_blocks, ATOMS_PER_BLOCK, n_levels).cumsum(2).amax(1)  # (block, level)
+        ranks = torch.tensor([thresholds.index(reach) for reach in self.reaches], device=device)
+        self.widths = within[:, ranks].T.tolist()  # (eta, block)
+        self.r_pad = self.r.new_zeros(n_atoms * width).index_copy_(0, self.place, self.r).view(n_atoms, width)
+        self.w_pad = self.r.new_zeros(n_atoms * width, len(self.powers)).index_copy_(
+            0, self.place, self.monomials * self.zfc[:, None]
+        ).view(n_atoms, width, len(self.powers))
 
-        self.gauss: list[torch.Tensor] = []
-        self.sums = self.r.new_empty(len(grid.etas), n_atoms, len(powers), len(grid.mus))  # rows in layout order
+        self.kept: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]] = []  # per block: g, W, in reach
+        self.sums = self.r.new_empty(len(grid.etas), n_atoms, len(self.powers), len(grid.mus))  # rows: layout order
         for e, rows, width in self.blocks():
             g = self.gaussians(self.r_pad[rows, :width], grid.etas[e])
-            self.sums[e, rows] = torch.bmm(self.reached(e, rows, width).transpose(1, 2), g)
+            w, inside = self.reached(e, rows, width)
+            self.sums[e, rows] = torch.bmm(w.transpose(1, 2), g)
             if keep:
-                self.gauss.append(g)
+                self.kept.append((g, w, inside))
 
-    def blocks(self):
+    def blocks(self) -> Iterator[tuple[int, slice, int]]:
         """(eta index, row slice, width) of every block, in the order the Gaussians are kept."""
         for e, widths in enumerate(self.widths):
             for b, width in enumerate(widths):
                 yield e, slice(b * ATOMS_PER_BLOCK, min((b + 1) * ATOMS_PER_BLOCK, self.n_atoms)), width
 
-    def reached(self, e: int, rows: slice, width: int) -> torch.Tensor:
-        """W of a block with the pairs beyond eta's reach zeroed: a row's slice may hold a few of them (its width is
-        set by the block's widest row), and dropping them keeps every atom's features independent of its block."""
-        return self.w_pad[rows, :width] * (self.r_pad[rows, :width] < self.reaches[e])[..., None]
+    def reached(self, e: int, rows: slice, width: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """W of a block with the pairs beyond eta's reach zeroed, and the mask (None: all in reach).
+
+        A row's slice may hold a few such pairs (its width is set by the block's widest row); dropping them keeps every
+        atom's features independent of its block. The layout only holds pairs within the largest reach.
+        """
+        w = self.w_pad[rows, :width]
+        if self.reaches[e] == max(self.reaches):
+            return w, None
+        inside = (self.r_pad[rows, :width] < self.reaches[e])[..., None]
+        return w * inside, inside
 
     def gaussians(self, r_pad: torch.Tensor, eta: float) -> torch.Tensor:
         """exp(-eta (r - mu)^2), (rows, width, n_mu); arguments far below log(tolerance) contribute nothing
         measurable and are clamped, which avoids float32 denormals."""
         floor = -math.log(1.0 / self.grid.tolerance) - 10.0
-        dist = r_pad[..., None] - self.mu
-        return dist.mul_(dist).mul_(-eta).clamp_min_(floor).exp_()
+        scale = math.sqrt(eta)
+        dist = (r_pad * scale)[..., None] - self.mu * scale
+        return torch.addcmul(self.r.new_zeros(()), dist, dist, value=-1.0, out=dist).clamp_min_(floor).exp_()
 
     def features(self) -> torch.Tensor:
         """rho = sum_k weight_k S_k^2 per order, (n_atoms, N_e) ordered (order, eta, mu)."""
@@ -179,9 +193,7 @@ class EADSums:
         rho = squares.new_zeros(n_eta, self.n_atoms, len(self.grid.orders), n_mu).index_add_(
             2, self.order_index, squares
         )
-        row_of_atom = torch.empty_like(self.atom_of_row)
-        row_of_atom[self.atom_of_row] = torch.arange(self.n_atoms, device=row_of_atom.device)
-        return rho[:, row_of_atom].permute(1, 2, 0, 3).reshape(self.n_atoms, -1)
+        return rho[:, self.row_of_atom].permute(1, 2, 0, 3).reshape(self.n_atoms, -1)
 
     def grad_disp(self, grad: torch.Tensor) -> torch.Tensor:
         """dL/d(disp), (n_pairs, 3), from dL/d(features).
@@ -196,20 +208,36 @@ class EADSums:
         rhs = torch.cat([g_sums, g_sums * self.mu], dim=2).transpose(2, 3)  # (eta, rows, n_mu, 2K)
         g_w = torch.zeros_like(self.w_pad)
         g_r = torch.zeros_like(self.r_pad)
-        for (e, rows, width), g in zip(self.blocks(), self.gauss):
+        for (e, rows, width), (g, w, inside) in zip(self.blocks(), self.kept):
             h = torch.bmm(g, rhs[e, rows])  # (rows, width, 2K)
-            w = self.reached(e, rows, width)
-            g_w[rows, :width] += h[..., :n_k] * (self.r_pad[rows, :width, None] < self.reaches[e])
-            radial = h[..., :n_k] * self.r_pad[rows, :width, None] - h[..., n_k:]
+            g_w[rows, :width] += h[..., :n_k] if inside is None else h[..., :n_k] * inside
+            radial = torch.addcmul(-h[..., n_k:], h[..., :n_k], self.r_pad[rows, :width, None])
             g_r[rows, :width] += (radial * w).sum(2).mul_(-2.0 * self.grid.etas[e])
-        g_w, g_r = g_w[self.row, self.slot], g_r[self.row, self.slot]
+        g_w = g_w.view(-1, n_k).index_select(0, self.place)
+        g_r = g_r.view(-1).index_select(0, self.place)
         angle = math.pi / self.grid.rc
         g_r += (g_w * self.monomials).sum(1) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
-        # d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz, and likewise for y, z
-        others = self.factors[..., [1, 2, 0]] * self.factors[..., [2, 0, 1]]
-        d_monomials = self.powers * self.d[:, None, :] ** (self.powers - 1).clamp_min(0) * others
-        g_d = self.zfc[:, None] * torch.einsum("pk,pka->pa", g_w, d_monomials) + (g_r / self.r)[:, None] * self.d
-        return g_d.new_zeros(self.n_pairs, 3).index_put_((self.pairs,), g_d)
+        g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w) + (g_r / self.r)[:, None] * self.d
+        return g_d.new_zeros(self.n_pairs, 3).index_copy_(0, self.pairs, g_d)
+
+
+def monomial(d: torch.Tensor, power: tuple[int, int, int]) -> torch.Tensor:
+    """x^lx y^ly z^lz of every row of d, (P,); only factors with a positive exponent are computed."""
+    factors = [d[:, axis] ** n for axis, n in enumerate(power) if n]
+    return math.prod(factors[1:], start=factors[0]) if factors else torch.ones_like(d[:, 0])
+
+
+def monomial_grad(d: torch.Tensor, powers: list[tuple[int, int, int]], g_m: torch.Tensor) -> torch.Tensor:
+    """sum_k g_m[:, k] d(monomial_k)/dd, (P, 3), using d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz."""
+    columns = []
+    for axis in range(3):
+        column = torch.zeros_like(d[:, 0])
+        for k, power in enumerate(powers):
+            if power[axis]:
+                lower = tuple(n - (a == axis) for a, n in enumerate(power))
+                column = column + power[axis] * g_m[:, k] * monomial(d, lower)
+        columns.append(column)
+    return torch.stack(columns, dim=1)
 
 
 def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, reduce: str) -> torch.Tensor:
