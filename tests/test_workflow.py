@@ -21,7 +21,8 @@ from srd.representation.scaler import Scaler
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-TARGETS = ["results/table2.csv", "results/table1.csv", "results/demo/features/val.done"]
+TARGETS = ["results/table2.csv", "results/table1.csv", "results/demo/features/val.done",
+           "results/demo/plots/pca.png", "results/demo/plots/gallery.png"]
 # The demo, shrunk further so the whole DAG runs in a test: 25 training crystals, 40 tiny epochs, 8 samples.
 TINY = {
     "datasets": {"demo": {
@@ -117,15 +118,25 @@ def test_training_sampling_and_tables(demo_run: Path) -> None:
 
 
 @pytest.mark.slow
+def test_report_holds_tables_and_figures(demo_run: Path, workdir: Path) -> None:
+    snakemake(workdir, "--report", "results/report.html", *TARGETS, "--configfile", "tiny.yaml")
+    html = (workdir / "results/report.html").read_text(errors="replace")
+    for name in ("table1.csv", "table2.csv", "loss.png", "pca.png", "gallery.png"):
+        assert name in html, name
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("section", "key", "value", "expected"),
     [
         ("reconstruct", "steps", 20, {"reconstruct_test_chunk", "table1", "gather_table1",
-                                      "reconstruct_generated_chunk", "generated", "table2", "gather_table2"}),
+                                      "reconstruct_generated_chunk", "generated", "table2", "gather_table2",
+                                      "gallery"}),
         ("evaluate", "n_draws", 3, {"table2", "gather_table2"}),
         ("representation", "rc", 18.0, {"featurize_shard", "features_done", "fit_scaler", "train", "sample",
                                          "reconstruct_test_chunk", "table1", "gather_table1",
-                                         "reconstruct_generated_chunk", "generated", "table2", "gather_table2"}),
+                                         "reconstruct_generated_chunk", "generated", "table2", "gather_table2",
+                                         "pca_plot", "gallery"}),
     ],
 )
 def test_editing_one_key_reruns_only_what_depends_on_it(demo_run: Path, workdir: Path, section: str, key: str,

@@ -37,7 +37,7 @@ STAGE_CODE = {
         "chunks.py",
         "table.py",
     ],
-    "evaluate": ["metrics", "published.py", "pipeline/evaluate.py"],
+    "evaluate": ["metrics", "published.py", "pipeline/evaluate.py", "plots.py"],
 }
 
 

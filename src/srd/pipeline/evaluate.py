@@ -6,10 +6,14 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import h5py
+import numpy as np
 import pandas as pd
 
 from srd.io import atomic_path
-from srd.metrics.table2 import compute_reference, evaluate_table2, write_table2, ReferenceSet
+from srd.metrics.table2 import ReferenceSet, compute_reference, evaluate_table2, write_table2
+from srd.pipeline.data import load_scaler, load_split
+from srd.plots import gallery_figure, pca_figure
 from srd.published import TABLE1, TABLE2
 from srd.reconstruct.generated import generated_crystal
 from srd.table import from_table
@@ -58,3 +62,21 @@ def gather_table2(table_paths: Sequence[Path], out_csv: Path) -> None:
 
 def gather_table1(table_paths: Sequence[Path], out_csv: Path) -> None:
     gather_stage(table_paths, TABLE1, out_csv)
+
+
+def pca_stage(test_done: Path, vectors_h5: Path, scaler_path: Path, representation_cfg: Mapping[str, Any],
+              dataset: str, out_png: Path) -> None:
+    """Paper Fig. 5: PCA of R_EAD of the generated vectors over the test split, in the model's scaled space."""
+    _, R_test, layout = load_split(test_done, representation_cfg)
+    with h5py.File(vectors_h5, "r") as f:
+        X_gen = f["X"][()].astype(np.float64)
+    X_test = load_scaler(scaler_path).transform(R_test)
+    pca_figure(X_test[:, layout.ead], X_gen[:, layout.ead], out_png, f"{dataset}: PCA of scaled R_EAD")
+
+
+def gallery_stage(generated: Path, dataset: str, out_png: Path, n: int = 6) -> None:
+    """Paper Fig. 4: the first `n` reconstructed crystals (lowest loss first)."""
+    df = pd.read_parquet(generated)
+    df = df[df["frac"].notna()].sort_values("loss") if "loss" in df.columns else df.iloc[:0]
+    gallery_figure([generated_crystal(row) for row in df.head(n).to_dict("records")], out_png,
+                   f"{dataset}: generated crystals")
