@@ -34,7 +34,7 @@ def table2_stage(generated: Path, reference_npz: Path, dataset: str, evaluate_cf
                  workers: int, meta: Mapping[str, Any], out_csv: Path, out_parquet: Path) -> None:
     """Every generated sample counts: ones that were invalid before reconstruction enter as None."""
     df = pd.read_parquet(generated)
-    crystals = [generatedgenerated_crystal(row) for row in df.to_dict("records")]
+    crystals = [generated_crystal(row) for row in df.to_dict("records")]
     structures = [c.to_pymatgen() if c is not None else None for c in crystals]
     row, samples = evaluate_table2(
         structures, ReferenceSet.load(reference_npz), evaluate_cfg.get("cutoffs_of") or dataset,
