@@ -90,3 +90,17 @@ def test_no_grad_path_gives_the_same_features() -> None:
     tracked = ead_per_atom(disp.clone().requires_grad_(), batch.pairs.center, z, PEROVSKITE.n_atoms, EADGrid())
     assert tracked.requires_grad
     torch.testing.assert_close(tracked.detach(), plain, rtol=0, atol=0)
+
+
+def test_float32_gradient_follows_float64() -> None:
+    """Reconstruction runs the kernel in float32."""
+    grads = []
+    for dtype in (torch.float32, torch.float64):
+        batch = CrystalBatch.build([PEROVSKITE], EADGrid().cutoff, dtype)
+        pos = batch.pos.clone().requires_grad_()
+        disp = displacements(pos, batch.cell, batch.batch, batch.pairs)
+        feats = ead_per_atom(disp, batch.pairs.center, batch.numbers[batch.pairs.neighbor], PEROVSKITE.n_atoms,
+                             EADGrid())
+        torch.log1p(feats).sum().backward()
+        grads.append(pos.grad.double())
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-3, atol=1e-3 * grads[1].abs().max().item())

@@ -121,7 +121,8 @@ class EADSums:
         self.weight = torch.tensor(weights, dtype=dtype, device=device)
         self.order_index = torch.tensor([grid.orders.index(o) for o in order_of], device=device)
         self.mu = torch.tensor(grid.mus, dtype=dtype, device=device)
-        self.monomials = torch.stack([monomial(self.d, p) for p in self.powers], dim=1)  # (P, K)
+        ones = torch.ones_like(self.r)
+        self.monomials = torch.stack([monomial(self.d, p) if any(p) else ones for p in self.powers], dim=1)  # (P, K)
 
         # Level of a pair: how many reaches it is not within. An eta reaches exactly the pairs of level <= its own
         # reach's rank, so ordering each row by level (then pair order, independent of the batch) makes them a prefix.
@@ -221,22 +222,29 @@ class EADSums:
         return g_d.new_zeros(self.n_pairs, 3).index_copy_(0, self.pairs, g_d)
 
 
-def monomial(d: torch.Tensor, power: tuple[int, int, int]) -> torch.Tensor:
-    """x^lx y^ly z^lz of every row of d, (P,); only factors with a positive exponent are computed."""
-    factors = [d[:, axis] ** n for axis, n in enumerate(power) if n]
-    return math.prod(factors[1:], start=factors[0]) if factors else torch.ones_like(d[:, 0])
+def monomial(d: torch.Tensor, power: tuple[int, ...], start: torch.Tensor | None = None) -> torch.Tensor | None:
+    """start * x^lx y^ly z^lz for every row of d, (P,), computing only the factors that are not 1.
+
+    Returns `start` itself when every exponent is 0 (None when there is nothing to multiply).
+    """
+    for axis, n in enumerate(power):
+        if n:
+            factor = d[:, axis] ** n
+            start = factor if start is None else start * factor
+    return start
 
 
 def monomial_grad(d: torch.Tensor, powers: list[tuple[int, int, int]], g_m: torch.Tensor) -> torch.Tensor:
     """sum_k g_m[:, k] d(monomial_k)/dd, (P, 3), using d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz."""
     columns = []
     for axis in range(3):
-        column = torch.zeros_like(d[:, 0])
+        terms = []
         for k, power in enumerate(powers):
             if power[axis]:
                 lower = tuple(n - (a == axis) for a, n in enumerate(power))
-                column = column + power[axis] * g_m[:, k] * monomial(d, lower)
-        columns.append(column)
+                term = monomial(d, lower, start=g_m[:, k])
+                terms.append(term if power[axis] == 1 else power[axis] * term)
+        columns.append(sum(terms[1:], start=terms[0]) if terms else torch.zeros_like(d[:, 0]))
     return torch.stack(columns, dim=1)
 
 
