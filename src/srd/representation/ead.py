@@ -9,6 +9,7 @@ the narrow eta = 20, 90 Gaussians need ~1/5 of the pairs that eta = 1 needs.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from itertools import product
@@ -154,8 +155,15 @@ class EADSums:
 
         self.kept: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]] = []  # per block: g, W, in reach
         self.sums = self.r.new_empty(len(grid.etas), n_atoms, len(self.powers), len(grid.mus))  # rows: layout order
-        for e, rows, width in self.blocks():
-            g = self.gaussians(self.r_pad[rows, :width], grid.etas[e])
+        # The Gaussians of all blocks share one buffer (kept: back to back; else: reused): one allocation per call,
+        # which the allocator can hand back next call instead of mapping (and page-faulting) fresh memory.
+        shapes = [(rows.stop - rows.start, width, len(grid.mus)) for _, rows, width in self.blocks()]
+        sizes = [math.prod(shape) for shape in shapes]
+        buffer = self.r.new_empty(sum(sizes) if keep else max(sizes))
+        offsets = itertools.accumulate(sizes, initial=0) if keep else itertools.repeat(0)
+        for (e, rows, width), shape, offset in zip(self.blocks(), shapes, offsets):
+            g = buffer[offset:offset + math.prod(shape)].view(shape)
+            self.gaussians(self.r_pad[rows, :width], grid.etas[e], out=g)
             w, inside = self.reached(e, rows, width)
             self.sums[e, rows] = torch.bmm(w.transpose(1, 2), g)
             if keep:
@@ -179,13 +187,13 @@ class EADSums:
         inside = (self.r_pad[rows, :width] < self.reaches[e])[..., None]
         return w * inside, inside
 
-    def gaussians(self, r_pad: torch.Tensor, eta: float) -> torch.Tensor:
-        """exp(-eta (r - mu)^2), (rows, width, n_mu); arguments far below log(tolerance) contribute nothing
+    def gaussians(self, r_pad: torch.Tensor, eta: float, out: torch.Tensor) -> None:
+        """out = exp(-eta (r - mu)^2), (rows, width, n_mu); arguments far below log(tolerance) contribute nothing
         measurable and are clamped, which avoids float32 denormals."""
         floor = -math.log(1.0 / self.grid.tolerance) - 10.0
         scale = math.sqrt(eta)
-        dist = (r_pad * scale)[..., None] - self.mu * scale
-        return torch.addcmul(self.r.new_zeros(()), dist, dist, value=-1.0, out=dist).clamp_min_(floor).exp_()
+        dist = torch.sub((r_pad * scale)[..., None], self.mu * scale, out=out)
+        torch.addcmul(self.r.new_zeros(()), dist, dist, value=-1.0, out=dist).clamp_min_(floor).exp_()
 
     def features(self) -> torch.Tensor:
         """rho = sum_k weight_k S_k^2 per order, (n_atoms, N_e) ordered (order, eta, mu)."""
