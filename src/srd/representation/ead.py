@@ -9,10 +9,9 @@ the narrow eta = 20, 90 Gaussians need ~1/5 of the pairs that eta = 1 needs.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
-from itertools import product
+from itertools import accumulate, product, repeat
 from typing import Iterator
 
 import torch
@@ -95,7 +94,7 @@ class EADFunction(torch.autograd.Function):
         return ctx.sums.grad_disp(grad), None, None, None, None
 
 
-ATOMS_PER_BLOCK = 64  # keeps a block's (atoms, neighbours, n_mu) Gaussians in cache
+ATOMS_PER_BLOCK = 64  # rows of a block share one padded width; ranked rows keep it near each row's own count
 
 
 class EADSums:
@@ -160,7 +159,7 @@ class EADSums:
         shapes = [(rows.stop - rows.start, width, len(grid.mus)) for _, rows, width in self.blocks()]
         sizes = [math.prod(shape) for shape in shapes]
         buffer = self.r.new_empty(sum(sizes) if keep else max(sizes))
-        offsets = itertools.accumulate(sizes, initial=0) if keep else itertools.repeat(0)
+        offsets = accumulate(sizes, initial=0) if keep else repeat(0)
         for (e, rows, width), shape, offset in zip(self.blocks(), shapes, offsets):
             g = buffer[offset:offset + math.prod(shape)].view(shape)
             self.gaussians(self.r_pad[rows, :width], grid.etas[e], out=g)
