@@ -62,6 +62,14 @@ def dataset_config(wildcards):
     return srd.sources.dataset_config(config["datasets"], wildcards.dataset)
 
 
+SOURCE_KEYS = ("source", "name", "n_structures", "max_atoms")
+
+
+def dataset_source(wildcards):
+    """Only what ingest reads of a dataset entry: its stage overrides must not rerun ingestion."""
+    return {k: v for k, v in dataset_config(wildcards).items() if k in SOURCE_KEYS}
+
+
 def stage_config(stage, wildcards):
     """A stage's config slice with the dataset's own overrides on top (e.g. the demo trains the tiny preset)."""
     overrides = dataset_config(wildcards).get(stage, {})

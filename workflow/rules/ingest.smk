@@ -12,7 +12,7 @@ checkpoint ingest:
     resources:
         **stage_resources("ingest"),
     params:
-        dataset=dataset_config,
+        dataset=dataset_source,
         data=config["data"],
         ingest=config["ingest"],
         code=code_fingerprint("ingest"),
