@@ -12,21 +12,30 @@ imputation default (0.9) and its element data tables over time, which moves COV 
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 
 import numpy as np
 from matminer.featurizers.composition import ElementProperty
 from matminer.featurizers.site import CrystalNNFingerprint
 from pymatgen.core import Composition, Structure
 
-from srd.metrics import _magpie_scaler
 from srd.metrics.pool import DEFAULT_TIMEOUT_S, map_with_timeout
 
 N_STRUCT = 61
 N_COMP = 132
+
+
+@lru_cache(maxsize=1)
+def magpie_scaler() -> tuple[np.ndarray, np.ndarray]:
+    """The reference code's fixed Magpie means and stds (132 each), shipped as package data: a byte-for-byte copy
+    of ../shared/reference/magpie_scaler.json, so an installed srd needs no data folder."""
+    data = json.loads(files("srd.metrics").joinpath("magpie_scaler.json").read_text())
+    return np.asarray(data["CompScalerMeans"], dtype=float), np.asarray(data["CompScalerStds"], dtype=float)
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +64,8 @@ def composition_fingerprint(composition: Composition) -> np.ndarray:
 
 def scale_composition(raw: np.ndarray) -> np.ndarray:
     """(raw - means) / stds with the reference's fixed scaler, then NaN -> 0."""
-    scaled = (raw - np.asarray(_magpie_scaler.MEANS)) / np.asarray(_magpie_scaler.STDS)
+    means, stds = magpie_scaler()
+    scaled = (raw - means) / stds
     return np.nan_to_num(scaled, nan=0.0, posinf=np.inf, neginf=-np.inf)
 
 
