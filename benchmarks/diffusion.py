@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import time
 
 import torch
 
+from timing import seconds_per_call
 from srd.diffusion.checkpoint import build_model, resolve_device
 from srd.diffusion.ddpm import ancestral_step, ddim_step
 from srd.diffusion.presets import sample_config, train_config
@@ -28,15 +28,6 @@ PEROV5_VECTORS = 3_800
 D = 704
 
 
-def timed(fn, repeats: int) -> float:
-    """Seconds per call, after one warm-up call."""
-    fn()
-    tic = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - tic) / repeats
-
-
 def bench_training(preset: str, device: torch.device, batches: int) -> float:
     cfg = train_config({"preset": preset})
     torch.manual_seed(0)
@@ -46,7 +37,7 @@ def bench_training(preset: str, device: torch.device, batches: int) -> float:
     schedule = Schedule.cosine(cfg.timesteps, device=device)
     data = torch.randn(batches * cfg.batch_size, D, device=device)
     generator = torch.Generator(device=device).manual_seed(0)
-    seconds = timed(lambda: run_epoch(model, ema, opt, schedule, data, cfg, generator, 0, False), 1)
+    seconds = seconds_per_call(lambda: run_epoch(model, ema, opt, schedule, data, cfg, generator, 0, False), 1)
     return data.shape[0] / seconds
 
 
@@ -59,8 +50,8 @@ def bench_step(preset: str, device: torch.device, batch: int, repeats: int) -> d
     generator = torch.Generator(device=device).manual_seed(0)
     x = torch.randn(batch, D, device=device)
     i = cfg.timesteps // 2
-    return {"ancestral": timed(lambda: ancestral_step(model, schedule, x, i, generator), repeats),
-            "ddim": timed(lambda: ddim_step(model, schedule, x, i, i - 20, 0.0, generator), repeats)}
+    return {"ancestral": seconds_per_call(lambda: ancestral_step(model, schedule, x, i, generator), repeats),
+            "ddim": seconds_per_call(lambda: ddim_step(model, schedule, x, i, i - 20, 0.0, generator), repeats)}
 
 
 def main() -> None:

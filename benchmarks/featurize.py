@@ -10,12 +10,12 @@ the dense formula.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import torch
 
 from dense_ead import dense_structure_ead
+from timing import seconds_per_call
 from srd.featurize import featurize_table
 from srd.ingest import IngestRules, ingest_path
 from srd.representation.descriptor import CrystalBatch
@@ -25,21 +25,12 @@ from srd.table import from_table
 DATASETS = {"perov_5": 20, "carbon_24": 24, "mp_20": 20}
 
 
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def throughput(data: Path, n: int, grid: EADGrid) -> dict[str, float]:
     out = {}
     for name, max_atoms in DATASETS.items():
         table, _ = ingest_path(data / name / "val.csv.gz", IngestRules(max_atoms=max_atoms), desc=name)
         part = table.iloc[:n]
-        seconds = best_of(lambda: featurize_table(part, grid, batch_size=32, dtype="float32", desc=name), 2)
+        seconds = seconds_per_call(lambda: featurize_table(part, grid, batch_size=32, dtype="float32", desc=name), 2, best=True)
         out[name] = len(part) / seconds
         print(f"{name:10s} {len(part)} structures, mean {part.n_atoms.mean():.1f} atoms: "
               f"{out[name]:7.1f} structures/s/core (float32, batch 32)")
@@ -62,7 +53,7 @@ def forward_backward(data: Path, grid: EADGrid) -> None:
                     out = fn(pos, batch.cell, batch.numbers, batch.batch, batch.pairs, grid)
                 out.sum().backward()
 
-            timings[label] = best_of(step, 5 if label == "srd" else 2)
+            timings[label] = seconds_per_call(step, 5 if label == "srd" else 2, best=True)
         print(f"{n_atoms:2d}-atom cell ({crystal.id}): srd {timings['srd'] * 1e3:8.2f} ms, dense "
               f"{timings['dense'] * 1e3:9.1f} ms  -> {timings['dense'] / timings['srd']:6.1f}x (float64, fwd+bwd)")
 

@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from dense_ead import dense_structure_ead
+from timing import seconds_per_call
 from srd.reconstruct import Target, reconstruct, resolve
 from srd.reconstruct.matching import EXACT_RMS, match_rms, random_positions
 from srd.representation.descriptor import representation
@@ -91,14 +92,6 @@ def quality(args: argparse.Namespace) -> dict:
     return out
 
 
-def time_it(fn, repeats: int) -> float:
-    fn()
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - t0) / repeats
-
-
 def speed(args: argparse.Namespace) -> None:
     """Batched Adam steps/s (one structure x `trials` replicas, skin lists) and pruned vs dense EAD on 20 atoms."""
     from srd.reconstruct.engine import _Batch
@@ -114,7 +107,7 @@ def speed(args: argparse.Namespace) -> None:
         for r, c in zip(R, crystals):
             settings = resolve({"trials": args.trials, "steps": 10**6})
             batch = _Batch([Target(r[LAYOUT.structure], c.numbers, c.lattice)], scaler, GRID, settings)
-            rates.append(1.0 / time_it(lambda: batch.step(0.01), args.repeats))
+            rates.append(1.0 / seconds_per_call(lambda: batch.step(0.01), args.repeats))
         out[dataset] = {"mean_atoms": float(np.mean([c.n_atoms for c in crystals])),
                         "batched_steps_per_s": float(np.mean(rates))}
     big = next(c for c in load("mp_20", "val", 400, seed=5) if c.n_atoms == 20)
@@ -130,7 +123,7 @@ def speed(args: argparse.Namespace) -> None:
         out = dense_structure_ead(pos, cb_dense.cell, cb_dense.numbers, cb_dense.batch, cb_dense.pairs, GRID)
         out.sum().backward()
 
-    t_pruned, t_dense = time_it(pruned, args.repeats), time_it(dense, 2)
+    t_pruned, t_dense = seconds_per_call(pruned, args.repeats), seconds_per_call(dense, 2)
     out["ead_20_atoms_fwd_bwd_float64"] = {"pruned_ms": 1e3 * t_pruned, "dense_ms": 1e3 * t_dense,
                                           "speedup": t_dense / t_pruned}
     print(json.dumps(out, indent=1))
