@@ -10,6 +10,9 @@ from typing import Iterator
 
 import pandas as pd
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
@@ -20,6 +23,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results must be readable like any other new file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
