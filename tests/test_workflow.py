@@ -178,3 +178,11 @@ def test_unknown_dataset_lists_the_configured_ones(workdir: Path) -> None:
     result = snakemake(workdir, "-n", "results/mp21/features/scaler.json", check=False)
     assert result.returncode != 0
     assert "unknown dataset 'mp21'; config.yaml defines: carbon24, demo, mp20, perov5" in result.stdout + result.stderr
+
+
+def test_partial_config_section_keeps_schema_defaults(workdir: Path) -> None:
+    (workdir / "partial.yaml").write_text(yaml.safe_dump({"table1": {"max_structures": 3}, "evaluate": {"n_draws": 5}}))
+    result = snakemake(workdir, "-n", "results/mp20/table1.csv", "results/mp20/table2.csv",
+                       "--configfile", "partial.yaml", check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+

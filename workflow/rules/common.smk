@@ -2,6 +2,7 @@ import hashlib
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import yaml
 
 import srd
 import srd.diffusion
@@ -28,16 +29,50 @@ STAGE_CODE = {
     ],
     "featurize": ["featurize.py", "structures.py", "table.py", "representation"],
     "scaler": ["representation/scaler.py", "featurize.py"],
-    "train": ["diffusion", "pipeline/train.py", "pipeline/data.py"],
-    "sample": ["diffusion", "decode.py", "pipeline/sample.py", "pipeline/data.py"],
+    "train": [
+        "diffusion",
+        "pipeline/train.py",
+        "pipeline/data.py",
+        "featurize.py",
+        "representation",
+    ],
+    "sample": [
+        "diffusion",
+        "decode.py",
+        "pipeline/sample.py",
+        "pipeline/data.py",
+        "featurize.py",
+        "representation",
+    ],
     "reconstruct": [
         "reconstruct",
         "representation",
         "pipeline/reconstruct.py",
         "chunks.py",
         "table.py",
+        "structures.py",
+        "metrics",
     ],
-    "evaluate": ["metrics", "published.py", "pipeline/evaluate.py", "plots.py"],
+    "evaluate": [
+        "metrics",
+        "published.py",
+        "pipeline/evaluate.py",
+        "pipeline/data.py",
+        "plots.py",
+        "reconstruct/generated.py",
+        "table.py",
+        "structures.py",
+        "featurize.py",
+        "representation",
+    ],
+}
+
+# A section given in config with only some of its keys still gets the schema's defaults for the others.
+SECTION_DEFAULTS = {
+    name: spec.get("default", {})
+    for name, spec in yaml.safe_load(
+        Path(workflow.basedir, "workflow/schemas/config.schema.yaml").read_text()
+    )["properties"].items()
 }
 
 
@@ -73,7 +108,7 @@ def dataset_source(wildcards):
 def stage_config(stage, wildcards):
     """A stage's config slice with the dataset's own overrides on top (e.g. the demo trains the tiny preset)."""
     overrides = dataset_config(wildcards).get(stage, {})
-    return {**config[stage], **overrides}
+    return {**SECTION_DEFAULTS[stage], **config[stage], **overrides}
 
 
 def stage_resources(stage):

@@ -43,6 +43,7 @@ rule table1:
     resources:
         **stage_resources("small"),
     params:
+        code=code_fingerprint("reconstruct"),
         reconstruct=lambda w: stage_config("reconstruct", w),
         meta=lambda w: {"dataset": w.dataset, "train_split": train_split(w)},
     script:
@@ -89,5 +90,7 @@ rule generated:
     threads: 1
     resources:
         **stage_resources("small"),
+    params:
+        code=code_fingerprint("reconstruct"),
     script:
         "../scripts/generated.py"

@@ -22,6 +22,7 @@ rule pca_plot:
     resources:
         **stage_resources("small"),
     params:
+        code=code_fingerprint("evaluate"),
         representation=config["representation"],
     script:
         "../scripts/pca_plot.py"
@@ -45,5 +46,7 @@ rule gallery:
     threads: 1
     resources:
         **stage_resources("small"),
+    params:
+        code=code_fingerprint("evaluate"),
     script:
         "../scripts/gallery.py"
