@@ -100,3 +100,7 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
         resolve({"preset": "nope"})
     with pytest.raises(ValueError, match="dtype"):
         resolve({"dtype": "float16"})
+    with pytest.raises(ValueError, match="trials=2.7 is not a valid int"):
+        resolve({"trials": 2.7})
+    with pytest.raises(ValueError, match="lr='fast' is not a valid float"):
+        resolve({"lr": "fast"})

@@ -42,6 +42,9 @@ class TrainConfig:
                 raise ValueError(f"train.{key} must be >= 1, got {getattr(self, key)}")
         if not self.dim_mults or min(self.dim_mults) < 1:
             raise ValueError(f"train.dim_mults must be a non-empty list of positive integers, got {self.dim_mults}")
+        if self.dim < 4 or self.dim % 2:
+            raise ValueError(f"train.dim must be an even number >= 4 (the time embedding uses dim / 2 frequencies), "
+                             f"got {self.dim}")
         if self.dim % self.norm_groups:
             raise ValueError(f"train.norm_groups ({self.norm_groups}) must divide train.dim ({self.dim})")
         if not self.lr > 0:

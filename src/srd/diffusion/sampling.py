@@ -30,20 +30,20 @@ def ddim_indices(timesteps: int, steps: int) -> list[int]:
 
 @torch.inference_mode()
 def reverse_process(model: nn.Module, schedule: Schedule, noise: torch.Tensor, cfg: SampleConfig,
-                    generator: torch.Generator, progress: tqdm | None = None) -> torch.Tensor:
+                    generator: torch.Generator, bar: Any = None) -> torch.Tensor:
     """Denoise one batch starting from x_T = `noise`."""
     x = noise
     if cfg.sampler == "ancestral":
         for i in reversed(range(schedule.timesteps)):
             x = ancestral_step(model, schedule, x, i, generator)
-            if progress is not None:
-                progress.update(1)
+            if bar is not None:
+                bar.update(1)
     else:
         indices = ddim_indices(schedule.timesteps, cfg.ddim_steps)
         for i, i_next in zip(indices, indices[1:] + [-1]):
             x = ddim_step(model, schedule, x, i, i_next, cfg.ddim_eta, generator)
-            if progress is not None:
-                progress.update(1)
+            if bar is not None:
+                bar.update(1)
     return x
 
 

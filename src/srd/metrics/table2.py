@@ -253,6 +253,8 @@ def evaluate_paths(
 ) -> tuple[dict[str, object], pd.DataFrame]:
     """``evaluate_table2`` on crystals read from a folder/file/CSV (unreadable ones count as invalid)."""
     samples = read_samples(generated_path)
+    if not samples:
+        raise ValueError(f"{generated_path}: no crystals found to evaluate")
     row, frame = evaluate_table2([s.structure for s in samples], reference, dataset,
                                  names=[s.name for s in samples], **options)
     frame["invalid_reason"] = [

@@ -11,6 +11,9 @@ import numpy as np
 import pandas as pd
 
 from srd.io import atomic_path
+from pymatgen.core import Structure
+
+from srd.metrics.readers import build_structure
 from srd.metrics.table2 import ReferenceSet, compute_reference, evaluate_table2, write_table2
 from srd.pipeline.data import load_scaler, load_split
 from srd.plots import gallery_figure, pca_figure
@@ -32,10 +35,10 @@ def reference_stage(test_table: Path, timeout: float, workers: int, out_npz: Pat
 
 def table2_stage(generated: Path, reference_npz: Path, dataset: str, evaluate_cfg: Mapping[str, Any], seed: int,
                  workers: int, meta: Mapping[str, Any], out_csv: Path, out_parquet: Path) -> None:
-    """Every generated sample counts: ones that were invalid before reconstruction enter as None."""
+    """Every generated sample counts: ones not reconstructed, or that the reference protocol cannot build, enter
+    as None (its reason kept in `decode_reason` / `invalid_reason`)."""
     df = pd.read_parquet(generated)
-    crystals = [generated_crystal(row) for row in df.to_dict("records")]
-    structures = [c.to_pymatgen() if c is not None else None for c in crystals]
+    structures = [protocol_structure(row) for row in df.to_dict("records")]
     row, samples = evaluate_table2(
         structures, ReferenceSet.load(reference_npz), evaluate_cfg.get("cutoffs_of") or dataset,
         cutoff_preset=evaluate_cfg["cutoff_preset"], seed=seed, workers=workers,
@@ -45,6 +48,15 @@ def table2_stage(generated: Path, reference_npz: Path, dataset: str, evaluate_cf
     row = {**row, **meta, "dataset": dataset}
     samples["decode_reason"] = df["reason"].to_numpy()
     write_table2(row, samples, out_csv, out_parquet)
+
+
+def protocol_structure(row: dict) -> Structure | None:
+    """A reconstructed sample built the way the CDVAE protocol builds crystals (None when it cannot)."""
+    crystal = generated_crystal(row)
+    if crystal is None:
+        return None
+    structure, _ = build_structure(crystal.lattice[:3], crystal.lattice[3:], crystal.frac, crystal.numbers)
+    return structure
 
 
 def gather_stage(table_paths: Sequence[Path], published: pd.DataFrame, out_csv: Path) -> None:

@@ -46,6 +46,9 @@ def table1_stage(chunks: Sequence[Path], reconstruct_cfg: Mapping[str, Any], met
 def generated_chunk_stage(samples_path: Path, scaler_path: Path, chunk: int, representation_cfg: Mapping[str, Any],
                           reconstruct_cfg: Mapping[str, Any], chunk_size: int, seed: int, out_path: Path) -> None:
     samples = pd.read_parquet(samples_path)
+    missing = sorted({"sample_id", "species", "r_str", "valid", "reason"} - set(samples.columns))
+    if missing:
+        raise ValueError(f"{samples_path}: not a decoded-samples table, it lacks column(s) {missing}")
     rows = chunk_rows(len(samples), chunk_size)[chunk]
     run_generated_chunk(samples.iloc[rows.start : rows.stop], load_scaler(scaler_path),
                         EADGrid.from_config(representation_cfg), reconstruct_cfg, Path(out_path), seed)

@@ -8,7 +8,7 @@ an annealed learning rate inside each hop and early stopping once a structure is
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
 import torch
@@ -65,9 +65,6 @@ class Settings:
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return torch.device(self.device)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 PRESETS: dict[str, Settings] = {
     "paper": Settings(),
@@ -90,5 +87,21 @@ def resolve(cfg: Mapping[str, Any] | None) -> Settings:
     if unknown:
         raise ValueError(f"reconstruct config: unknown key(s) {unknown}; known keys: {sorted(known)}")
     base = PRESETS[name]
-    typed = {k: type(getattr(base, k))(v) for k, v in cfg.items()}
-    return replace(base, **typed)
+    return replace(base, **{k: _typed(k, v, type(getattr(base, k))) for k, v in cfg.items()})
+
+
+def _typed(key: str, value: Any, kind: type) -> Any:
+    """The value as the preset's type; refuses what a plain cast would silently mangle (2.7 -> 2, "false" -> True)."""
+    try:
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if kind is int:
+            number = float(value)
+            if isinstance(value, bool) or not number.is_integer():
+                raise ValueError
+            return int(number)
+        return kind(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"reconstruct config: {key}={value!r} is not a valid {kind.__name__}") from err

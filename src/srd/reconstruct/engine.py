@@ -52,9 +52,6 @@ class Result:
     steps: int = 0  # Adam steps summed over trials
     history: list[float] = field(default_factory=list)  # best loss after each hop
 
-    def converged(self, tol: float) -> bool:
-        return self.loss < tol
-
 
 def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
     """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch."""

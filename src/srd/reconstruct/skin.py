@@ -27,7 +27,6 @@ class SkinNeighbors:
         self.lists: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [None] * len(self.n_atoms)  # type: ignore
         self.reference: torch.Tensor | None = None
         self.pairs: Pairs | None = None
-        self.rebuilds = 0
 
     def update(self, pos: torch.Tensor, batch: torch.Tensor) -> Pairs:
         """Pairs valid for `pos`, rebuilding the lists of replicas with an atom moved more than skin / 2."""
@@ -42,7 +41,6 @@ class SkinNeighbors:
         cart = pos.detach().cpu().double().numpy()
         for b in np.flatnonzero(stale):
             self.lists[b] = nonempty_crystal_pairs(cart[self.offsets[b]:self.offsets[b + 1]], self.matrices[b], self.radius)
-        self.rebuilds += int(stale.sum())
         if self.reference is None:
             self.reference = pos.detach().clone()
         else:

@@ -38,7 +38,8 @@ def _score(truth: Crystal, job: Job, result: Result, seconds: float) -> dict:
     pred = Crystal(truth.numbers, result.frac, truth.lattice, truth.id)
     rms = match_rms(pred, truth)
     ok, reason = validity(pred)
-    base_rms = match_rms(random_positions(truth, np.random.default_rng(job.target.seed)), truth)
+    # Its own stream: with the target seed it would repeat trial 0's start and not be an independent baseline.
+    base_rms = match_rms(random_positions(truth, np.random.default_rng([job.target.seed, 1])), truth)
     return {
         "loss": result.loss, "rms": rms, "matched": not np.isnan(rms), "exact": bool(rms <= EXACT_RMS),
         "valid": ok, "invalid_reason": reason, "random_rms": base_rms, "random_matched": not np.isnan(base_rms),
