@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from srd.metrics.structure_validity import MIN_VOLUME  # the protocol's threshold, defined once
 from srd.representation.layout import VectorLayout
 
-MIN_VOLUME = 0.1  # Å^3; smaller cells are treated as degenerate
 COLUMNS = ["sample_id", "n_atoms", "species", "a", "b", "c", "alpha", "beta", "gamma", "valid", "reason", "r_str"]
 
 

@@ -19,7 +19,6 @@ from srd.progress import progress
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
-from srd.representation.scaler import Scaler
 from srd.table import from_table
 
 log = logging.getLogger(__name__)
@@ -34,26 +33,26 @@ def featurize_table(
     crystals = from_table(table)
     layout = VectorLayout.from_grid(grid)
     rows, ids, failed = [], [], []
-    bar = progress(total=len(crystals), desc=desc, unit="crystal")
-    for start in range(0, len(crystals), batch_size):
-        batch = crystals[start : start + batch_size]
-        try:
-            R = representation(batch, grid, dtype=DTYPES[dtype])
-        except Exception:  # find the culprit: featurize one by one so the rest of the batch survives
-            R = np.full((len(batch), layout.size), np.nan)
-            for k, crystal in enumerate(batch):
-                try:
-                    R[k] = representation([crystal], grid, dtype=DTYPES[dtype])[0]
-                except Exception as err:
-                    failed.append((crystal.id, f"{type(err).__name__}: {err}"))
-        for crystal, r in zip(batch, R):
-            if np.all(np.isfinite(r)):
-                rows.append(r)
-                ids.append(crystal.id)
-            elif not any(f[0] == crystal.id for f in failed):
-                failed.append((crystal.id, "non-finite representation"))
-        bar.update(len(batch))
-    bar.close()
+    with progress(total=len(crystals), desc=desc, unit="crystal") as bar:
+        for start in range(0, len(crystals), batch_size):
+            batch = crystals[start : start + batch_size]
+            errors: dict[int, str] = {}
+            try:
+                R = representation(batch, grid, dtype=DTYPES[dtype])
+            except Exception:  # find the culprit: featurize one by one so the rest of the batch survives
+                R = np.full((len(batch), layout.size), np.nan)
+                for k, crystal in enumerate(batch):
+                    try:
+                        R[k] = representation([crystal], grid, dtype=DTYPES[dtype])[0]
+                    except Exception as err:
+                        errors[k] = f"{type(err).__name__}: {err}"
+            for k, (crystal, r) in enumerate(zip(batch, R)):
+                if np.all(np.isfinite(r)):
+                    rows.append(r)
+                    ids.append(crystal.id)
+                else:
+                    failed.append((crystal.id, errors.get(k, "non-finite representation")))
+            bar.update(len(batch))
     return np.array(rows, dtype=np.float64).reshape(-1, layout.size), ids, failed
 
 
@@ -74,6 +73,8 @@ def read_shards(paths: Sequence[Path], grid: EADGrid | None = None) -> tuple[lis
     ids, blocks = [], []
     for path in paths:
         with h5py.File(path, "r") as f:
+            if "grid" not in f.attrs or "R" not in f:
+                raise ValueError(f"{path} is not an srd feature shard (no 'grid' attribute or 'R'); rerun featurize")
             if grid is not None and json.loads(f.attrs["grid"]) != grid.to_dict():
                 raise ValueError(f"{path} was featurized with another EAD grid; rerun featurize")
             ids += [i.decode() if isinstance(i, bytes) else i for i in f["ids"][()]]
@@ -112,11 +113,3 @@ def write_manifest(shards: Sequence[Path], out_path: Path) -> None:
 def manifest_shards(done_path: Path) -> list[Path]:
     return [Path(c["shard"]) for c in json.loads(Path(done_path).read_text())["shards"]]
 
-
-def fit_scaler(done_path: Path, representation_cfg: Mapping[str, Any], out_path: Path) -> None:
-    """Fit the scaler on a split's shards (the train split only) and save it as JSON."""
-    grid = EADGrid.from_config(representation_cfg)
-    _, R = read_shards(manifest_shards(done_path), grid)
-    if len(R) == 0:
-        raise ValueError(f"{done_path}: no featurized structures to fit the scaler on")
-    Scaler.fit(R.astype(np.float64), VectorLayout.from_grid(grid)).save(out_path)

@@ -16,6 +16,7 @@ import pandas as pd
 from pymatgen.core import Structure
 
 from srd.demo import demo_split
+from srd.metrics.structure_validity import MIN_DISTANCE, MIN_VOLUME
 from srd.progress import progress
 from srd.representation.layout import N_ELEMENTS
 from srd.representation.neighbors import crystal_pairs
@@ -31,8 +32,8 @@ REJECT_COLUMNS = ["source_row", "id", "reason"]
 @dataclass(frozen=True)
 class IngestRules:
     max_atoms: int = 20
-    min_distance: float = 0.5  # A; closer atoms are overlapping
-    min_volume: float = 0.1  # A^3
+    min_distance: float = MIN_DISTANCE  # A; closer atoms are overlapping
+    min_volume: float = MIN_VOLUME  # A^3
 
 
 @dataclass(frozen=True)

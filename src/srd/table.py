@@ -36,13 +36,13 @@ def to_table(crystals: Iterable[Crystal], extra: Sequence[dict] | None = None) -
     return pd.DataFrame(rows, columns=None if rows else ["id", "formula", "n_atoms", *LATTICE_COLUMNS, "numbers", "frac"])
 
 
-def row_crystal(row: pd.Series | dict) -> Crystal:
+def row_crystal(row: pd.Series | dict, id_column: str = "id") -> Crystal:
     numbers = np.asarray(row["numbers"], dtype=np.int64)
     return Crystal(
         numbers=numbers,
         frac=np.asarray(row["frac"], dtype=float).reshape(len(numbers), 3),
         lattice=np.array([row[k] for k in LATTICE_COLUMNS], dtype=float),
-        id=str(row["id"]),
+        id=str(row[id_column]),
     )
 
 

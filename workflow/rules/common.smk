@@ -28,7 +28,7 @@ STAGE_CODE = {
         "representation/neighbors.py",
     ],
     "featurize": ["featurize.py", "structures.py", "table.py", "representation"],
-    "scaler": ["representation/scaler.py", "featurize.py"],
+    "scaler": ["representation/scaler.py", "featurize.py", "pipeline/data.py"],
     "train": [
         "diffusion",
         "pipeline/train.py",

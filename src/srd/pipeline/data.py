@@ -17,6 +17,8 @@ def load_split(done_path: Path, representation_cfg: Mapping[str, Any]) -> tuple[
     """(ids, raw R float64, layout) of a featurized split; refuses shards of another grid."""
     grid = EADGrid.from_config(representation_cfg)
     ids, R = read_shards(manifest_shards(done_path), grid)
+    if len(ids) == 0:
+        raise ValueError(f"{done_path}: the split has no featurized structures (see the ingest rejects and logs)")
     return ids, R.astype(np.float64), VectorLayout.from_grid(grid)
 
 
@@ -27,3 +29,9 @@ def max_atoms(R: np.ndarray, layout: VectorLayout) -> int:
 
 def load_scaler(path: Path) -> Scaler:
     return Scaler.load(path)
+
+
+def fit_scaler_stage(done_path: Path, representation_cfg: Mapping[str, Any], out_path: Path) -> None:
+    """Fit the scaler on a split's shards (the train split only) and save it as JSON."""
+    _, R, layout = load_split(done_path, representation_cfg)
+    Scaler.fit(R, layout).save(out_path)

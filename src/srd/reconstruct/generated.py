@@ -15,7 +15,7 @@ from srd.reconstruct.engine import Result, Target
 from srd.representation.grid import EADGrid
 from srd.representation.scaler import Scaler
 from srd.structures import Crystal
-from srd.table import LATTICE_COLUMNS
+from srd.table import LATTICE_COLUMNS, row_crystal
 
 PASSTHROUGH = ["sample_id", "n_atoms", "valid", "reason"]
 
@@ -47,12 +47,11 @@ def run_generated_chunk(samples: pd.DataFrame, scaler: Scaler, grid: EADGrid, cf
 
 
 def generated_crystal(row: dict) -> Crystal | None:
+    """The reconstructed crystal of a generated.parquet row, or None for a sample that was not reconstructed."""
     frac = row.get("frac")
     if frac is None or (isinstance(frac, float) and np.isnan(frac)) or row.get("error"):
         return None
-    numbers = np.asarray(row["numbers"], dtype=np.int64)
-    return Crystal(numbers, np.asarray(frac, dtype=float).reshape(-1, 3),
-                   np.array([row[k] for k in LATTICE_COLUMNS], dtype=float), str(row["sample_id"]))
+    return row_crystal(row, id_column="sample_id")
 
 
 def aggregate_generated(chunk_paths: Sequence[Path], out_parquet: Path, out_extxyz: Path) -> None:
