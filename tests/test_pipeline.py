@@ -52,3 +52,14 @@ def test_generated_rows_to_crystals() -> None:
     assert generated_crystal({**row, "frac": None}) is None and protocol_structure({**row, "frac": None}) is None
     with pytest.raises(ValueError):  # 2 atoms but 3 positions: refused, not silently reshaped
         generated_crystal({**row, "frac": [0.0] * 9})
+
+
+def test_training_run_directory_resumes_only_compatible_runs(tmp_path: Path) -> None:
+    from srd.pipeline.train import run_directory
+
+    X = np.zeros((4, 8), dtype=np.float32)
+    base = run_directory(tmp_path, {"preset": "tiny"}, 0, X)
+    assert run_directory(tmp_path, {"preset": "tiny", "epochs": 999}, 0, X) == base  # longer training resumes
+    assert run_directory(tmp_path, {"preset": "tiny", "dim": 16}, 0, X) != base
+    assert run_directory(tmp_path, {"preset": "tiny"}, 1, X) != base
+    assert run_directory(tmp_path, {"preset": "tiny"}, 0, X + 1) != base
