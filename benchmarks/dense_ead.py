@@ -7,7 +7,8 @@ import math
 
 import torch
 
-from srd.representation.ead import Pairs, angular_terms, displacements, segment_pool
+from srd.representation.ead import Pairs, angular_terms
+from srd.representation.pooled import displacements, segment_pool
 from srd.representation.grid import EADGrid
 
 

@@ -96,7 +96,7 @@ def speed(args: argparse.Namespace) -> None:
     """Batched Adam steps/s (one structure x `trials` replicas, skin lists) and pruned vs dense EAD on 20 atoms."""
     from srd.reconstruct.engine import _Batch
     from srd.representation.descriptor import CrystalBatch
-    from srd.representation.ead import structure_descriptor
+    from srd.representation.pooled import structure_descriptor
 
     out = {}
     for dataset in ("perov_5", "mp_20", "carbon_24"):

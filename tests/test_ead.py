@@ -8,7 +8,8 @@ import torch
 
 from ead_reference import dense_ead, dense_structure_descriptor
 from srd.representation.descriptor import CrystalBatch, representation
-from srd.representation.ead import ead_per_atom, structure_descriptor, displacements
+from srd.representation.ead import ead_per_atom
+from srd.representation.pooled import displacements, structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
 from srd.structures import Crystal

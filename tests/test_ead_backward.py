@@ -1,4 +1,5 @@
-"""The hand-written backward of the EAD kernel: gradcheck, and agreement with plain autograd of the formula."""
+"""The hand-written backward of R_str (EAD kernel, pooling, d_min): gradcheck, and agreement with plain autograd of
+the formula, also where pooling ties."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 import torch
 
 from srd.representation.descriptor import CrystalBatch
-from srd.representation.ead import EADFunction, angular_terms, displacements, ead_per_atom, eta_reach
+from srd.representation.ead import angular_terms, eta_reach
+from srd.representation.pooled import displacements, segment_pool, structure_descriptor, tied_share
 from srd.representation.grid import EADGrid
 from srd.structures import Crystal
 
@@ -43,53 +45,82 @@ def plain_ead(disp: torch.Tensor, center: torch.Tensor, z: torch.Tensor, n_atoms
     return torch.cat([rho[order, eta] for order in grid.orders for eta in grid.etas], dim=1)
 
 
-def kernel_inputs(crystal: Crystal, grid: EADGrid) -> tuple[CrystalBatch, torch.Tensor]:
+def plain_descriptor(pos: torch.Tensor, cell: torch.Tensor, batch: CrystalBatch, grid: EADGrid) -> torch.Tensor:
+    """R_str of one crystal by plain autograd ops: amax/amin over atoms and over pairs share tied gradients."""
+    disp = displacements(pos, cell, batch.batch, batch.pairs)
+    feats = plain_ead(disp, batch.pairs.center, batch.numbers[batch.pairs.neighbor], pos.shape[0], grid)
+    d_min = torch.linalg.vector_norm(disp, dim=1).amin()
+    return torch.cat([feats.amax(0), feats.amin(0), d_min[None]])[None]
+
+
+def gradients(descriptor, crystal: Crystal, grid: EADGrid) -> tuple[torch.Tensor, torch.Tensor]:
+    """R_str and d(sum of randomly weighted, magnitude-scaled R_str)/d(positions, lattice)."""
     batch = CrystalBatch.build([crystal], grid.cutoff, torch.float64)
-    return batch, batch.numbers[batch.pairs.neighbor]
+    pos, cell = batch.pos.clone().requires_grad_(), batch.cell.clone().requires_grad_()
+    R = descriptor(pos, cell, batch, grid)
+    weights = torch.randn(R.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    scale = R.detach().abs() + 1.0  # every feature weighs in, whatever its magnitude
+    (R * weights / scale).sum().backward()
+    return R.detach(), torch.cat([pos.grad.flatten(), cell.grad.flatten()])
 
 
-def test_gradcheck_of_the_function_itself() -> None:
+def ours(pos: torch.Tensor, cell: torch.Tensor, batch: CrystalBatch, grid: EADGrid) -> torch.Tensor:
+    return structure_descriptor(pos, cell, batch.numbers, batch.batch, batch.pairs, grid)
+
+
+def test_gradcheck_with_second_order_terms() -> None:
     grid = EADGrid(orders=(0, 1, 2), etas=(1.0, 20.0), mus=(0.0, 1.5, 2.5), rc=6.0)
-    batch, z = kernel_inputs(TRICLINIC, grid)
-    disp = displacements(batch.pos, batch.cell, batch.batch, batch.pairs).detach().requires_grad_()
+    batch = CrystalBatch.build([TRICLINIC], grid.cutoff, torch.float64)
     # Features reach ~1e5 here: scaled to ~1, finite differences with eps = 1e-6 lose no digits to rounding.
-    scale = EADFunction.apply(disp, batch.pairs.center, z, TRICLINIC.n_atoms, grid).detach().abs().amax(0) + 1.0
+    scale = ours(batch.pos, batch.cell, batch, grid).abs() + 1.0
 
-    def f(disp: torch.Tensor) -> torch.Tensor:
-        return EADFunction.apply(disp, batch.pairs.center, z, TRICLINIC.n_atoms, grid) / scale
+    def f(pos: torch.Tensor, cell: torch.Tensor) -> torch.Tensor:
+        return ours(pos, cell, batch, grid) / scale
 
-    assert torch.autograd.gradcheck(f, (disp,), eps=1e-6, atol=1e-6, rtol=1e-5)
+    inputs = (batch.pos.clone().requires_grad_(), batch.cell.clone().requires_grad_())
+    assert torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
+
+
+def test_pool_gradient_is_shared_among_ties_like_autograd() -> None:
+    """Symmetry-equivalent atoms pool to tied features; the share must match autograd's scatter_reduce rule."""
+    values = torch.tensor([[1.0, 5.0], [3.0, 5.0], [3.0, 2.0], [7.0, 7.0], [7.0, 6.0], [7.0, 7.0]], dtype=torch.float64)
+    segment = torch.tensor([0, 0, 0, 1, 1, 1])
+    grad = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
+    for reduce in ("amax", "amin"):
+        x = values.clone().requires_grad_()
+        pooled = segment_pool(x, segment, 2, reduce)
+        (pooled * grad).sum().backward()
+        ours = tied_share(values, pooled.detach(), segment, grad)
+        torch.testing.assert_close(ours, x.grad, rtol=0, atol=0)
+    assert ours[3:, 0].tolist() == [1.0, 1.0, 1.0]  # amin of segment 1, first column: three ties share 3 / 3 each
 
 
 @pytest.mark.parametrize("grid", [EADGrid(), EADGrid(orders=(0, 1, 2), etas=(0.5, 4.0, 90.0))], ids=["default", "L2"])
 @pytest.mark.parametrize("crystal", [PEROVSKITE, TRICLINIC], ids=lambda c: c.id)
 def test_gradient_equals_plain_autograd(crystal: Crystal, grid: EADGrid) -> None:
-    batch, z = kernel_inputs(crystal, grid)
-    weights = torch.randn(crystal.n_atoms, grid.n_features, generator=torch.Generator().manual_seed(0),
-                          dtype=torch.float64)
-    grads, values = [], []
-    for ead in (ead_per_atom, plain_ead):
-        pos, cell = batch.pos.clone().requires_grad_(), batch.cell.clone().requires_grad_()
-        disp = displacements(pos, cell, batch.batch, batch.pairs)
-        feats = ead(disp, batch.pairs.center, z, crystal.n_atoms, grid)
-        scale = feats.detach().abs().amax(0) + 1.0  # every feature weighs in, whatever its magnitude
-        (feats * weights / scale).sum().backward()
-        grads.append(torch.cat([pos.grad.flatten(), cell.grad.flatten()]))
-        values.append(feats.detach())
-    ours, ref = grads
+    (R, grad), (R_ref, ref) = gradients(ours, crystal, grid), gradients(plain_descriptor, crystal, grid)
     assert ref.abs().max() > 1e-3  # not a comparison of zeros
-    torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-10 * ref.abs().max().item())
-    torch.testing.assert_close(values[0], values[1], rtol=1e-10, atol=1e-12 * values[1].abs().max().item())
+    torch.testing.assert_close(grad, ref, rtol=1e-10, atol=1e-10 * ref.abs().max().item())
+    torch.testing.assert_close(R, R_ref, rtol=1e-10, atol=1e-12 * R_ref.abs().max().item())
 
 
-def test_no_grad_path_gives_the_same_features() -> None:
-    batch, z = kernel_inputs(PEROVSKITE, EADGrid())
-    disp = displacements(batch.pos, batch.cell, batch.batch, batch.pairs)
+def test_no_grad_path_gives_the_same_descriptor() -> None:
+    batch = CrystalBatch.build([PEROVSKITE], EADGrid().cutoff, torch.float64)
     with torch.no_grad():
-        plain = ead_per_atom(disp, batch.pairs.center, z, PEROVSKITE.n_atoms, EADGrid())
-    tracked = ead_per_atom(disp.clone().requires_grad_(), batch.pairs.center, z, PEROVSKITE.n_atoms, EADGrid())
-    assert tracked.requires_grad
+        plain = batch.structure_descriptor(EADGrid())
+    tracked = ours(batch.pos.clone().requires_grad_(), batch.cell, batch, EADGrid())
+    assert tracked.requires_grad and not plain.requires_grad
     torch.testing.assert_close(tracked.detach(), plain, rtol=0, atol=0)
+
+
+def test_coincident_atoms_give_a_finite_gradient() -> None:
+    """Random reconstruction starts can put two atoms on one spot; the optimiser must not receive NaN."""
+    crystal = Crystal(np.array([8, 8, 22]), np.array([[0.2, 0.2, 0.2], [0.2, 0.2, 0.2], [0.6, 0.5, 0.4]]),
+                      TRICLINIC.lattice, "overlap")
+    batch = CrystalBatch.build([crystal], EADGrid().cutoff, torch.float64)
+    pos = batch.pos.clone().requires_grad_()
+    ours(pos, batch.cell, batch, EADGrid()).sum().backward()
+    assert torch.isfinite(pos.grad).all()
 
 
 def test_float32_gradient_follows_float64() -> None:
@@ -98,9 +129,6 @@ def test_float32_gradient_follows_float64() -> None:
     for dtype in (torch.float32, torch.float64):
         batch = CrystalBatch.build([PEROVSKITE], EADGrid().cutoff, dtype)
         pos = batch.pos.clone().requires_grad_()
-        disp = displacements(pos, batch.cell, batch.batch, batch.pairs)
-        feats = ead_per_atom(disp, batch.pairs.center, batch.numbers[batch.pairs.neighbor], PEROVSKITE.n_atoms,
-                             EADGrid())
-        torch.log1p(feats).sum().backward()
+        torch.log1p(ours(pos, batch.cell, batch, EADGrid())).sum().backward()
         grads.append(pos.grad.double())
     torch.testing.assert_close(grads[0], grads[1], rtol=1e-3, atol=1e-3 * grads[1].abs().max().item())

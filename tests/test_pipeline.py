@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +29,13 @@ def test_table1_subset_is_seeded_and_keeps_file_order() -> None:
 def test_gather_puts_our_rows_first_then_published(tmp_path: Path) -> None:
     pd.DataFrame([{"dataset": "demo", "valid": 50.0}]).to_csv(tmp_path / "t.csv", index=False)
     published = pd.DataFrame([{"dataset": "mp20", "model": "CDVAE", "valid": 90.0, "source": "published"}])
-    gather_stage([tmp_path / "t.csv"], published, tmp_path / "all.csv")
+    gather_stage([tmp_path / "t.csv"], published, "Table X", tmp_path / "all.csv", tmp_path / "all.html")
     out = pd.read_csv(tmp_path / "all.csv")
     assert out.columns[:3].tolist() == ["dataset", "model", "source"]
     assert out["source"].tolist() == ["srd", "published"] and out["valid"].tolist() == [50.0, 90.0]
+    page = (tmp_path / "all.html").read_text()
+    rows = re.findall(r'<tr class="(\w+)">\s*<td>(\w+)</td>', page)
+    assert "<h2>Table X</h2>" in page and rows == [("ours", "demo"), ("published", "mp20")]
 
 
 def test_pca_projection_on_a_line() -> None:

@@ -56,6 +56,7 @@ STAGE_CODE = {
     "evaluate": [
         "metrics",
         "published.py",
+        "report_tables.py",
         "pipeline/evaluate.py",
         "pipeline/data.py",
         "plots.py",

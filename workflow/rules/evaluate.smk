@@ -24,11 +24,7 @@ rule table2:
         generated="results/{dataset}/generated.parquet",
         reference="results/{dataset}/evaluate/reference.npz",
     output:
-        csv=report(
-            "results/{dataset}/table2.csv",
-            category="Table 2 (generation)",
-            labels={"dataset": "{dataset}"},
-        ),
+        csv="results/{dataset}/table2.csv",
         parquet="results/{dataset}/generation_metrics.parquet",
     log:
         "results/{dataset}/logs/evaluate/table2.log",
@@ -52,8 +48,9 @@ rule gather_table2:
     input:
         existing_tables("table2.csv"),
     output:
-        report(
-            "results/table2.csv",
+        csv="results/table2.csv",
+        html=report(
+            "results/table2.html",
             category="Summary",
             labels={"table": "Table 2, all datasets"},
         ),
@@ -74,8 +71,9 @@ rule gather_table1:
     input:
         existing_tables("table1.csv"),
     output:
-        report(
-            "results/table1.csv",
+        csv="results/table1.csv",
+        html=report(
+            "results/table1.html",
             category="Summary",
             labels={"table": "Table 1, all datasets"},
         ),

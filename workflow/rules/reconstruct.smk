@@ -28,11 +28,7 @@ rule table1:
         table1_chunks,
     output:
         parquet="results/{dataset}/reconstruction.parquet",
-        csv=report(
-            "results/{dataset}/table1.csv",
-            category="Table 1 (reconstruction)",
-            labels={"dataset": "{dataset}"},
-        ),
+        csv="results/{dataset}/table1.csv",
     log:
         "results/{dataset}/logs/reconstruct/table1.log",
     benchmark:

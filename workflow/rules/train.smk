@@ -4,11 +4,7 @@ rule train:
         scaler="results/{dataset}/features/scaler.json",
     output:
         checkpoint="results/{dataset}/model/checkpoint.pt",
-        loss=report(
-            "results/{dataset}/model/loss.csv",
-            category="Training",
-            labels={"dataset": "{dataset}", "figure": "loss table"},
-        ),
+        loss="results/{dataset}/model/loss.csv",
         loss_png=report(
             "results/{dataset}/model/loss.png",
             category="Training",

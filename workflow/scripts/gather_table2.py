@@ -2,4 +2,4 @@ from srd.logs import to_file
 from srd.pipeline.evaluate import gather_table2
 
 to_file(snakemake.log[0])
-gather_table2(snakemake.input, snakemake.output[0])
+gather_table2(snakemake.input, snakemake.output.csv, snakemake.output.html)

@@ -18,6 +18,7 @@ from srd.metrics.table2 import ReferenceSet, compute_reference, evaluate_table2,
 from srd.pipeline.data import load_scaler, load_split
 from srd.plots import gallery_figure, pca_figure
 from srd.published import TABLE1, TABLE2
+from srd.report_tables import write_table_html
 from srd.reconstruct.generated import generated_crystal
 from srd.table import from_table
 
@@ -59,21 +60,26 @@ def protocol_structure(row: dict) -> Structure | None:
     return structure
 
 
-def gather_stage(table_paths: Sequence[Path], published: pd.DataFrame, out_csv: Path) -> None:
-    """Our rows (source = srd) followed by the published ones."""
+def gather_stage(table_paths: Sequence[Path], published: pd.DataFrame, title: str, out_csv: Path,
+                 out_html: Path) -> None:
+    """Our rows (source = srd) followed by the published ones, as CSV and as a page for the report."""
     ours = [pd.read_csv(p).assign(model="srd", source="srd") for p in table_paths]
     table = pd.concat([*ours, published], ignore_index=True)
     front = [c for c in ("dataset", "model", "source") if c in table.columns]
+    table = table[front + [c for c in table.columns if c not in front]]
     with atomic_path(out_csv) as tmp:
-        table[front + [c for c in table.columns if c not in front]].to_csv(tmp, index=False)
+        table.to_csv(tmp, index=False)
+    write_table_html(table, title, f"Rows with source = published are the paper's numbers (evaluation.md); "
+                                   f"the others come from this run. Full precision: {Path(out_csv).name}.", out_html)
 
 
-def gather_table2(table_paths: Sequence[Path], out_csv: Path) -> None:
-    gather_stage(table_paths, TABLE2, out_csv)
+def gather_table2(table_paths: Sequence[Path], out_csv: Path, out_html: Path) -> None:
+    gather_stage(table_paths, TABLE2, "Table 2: generation metrics (CDVAE protocol)", out_csv, out_html)
 
 
-def gather_table1(table_paths: Sequence[Path], out_csv: Path) -> None:
-    gather_stage(table_paths, TABLE1, out_csv)
+def gather_table1(table_paths: Sequence[Path], out_csv: Path, out_html: Path) -> None:
+    gather_stage(table_paths, TABLE1, "Table 1: reconstruction of test crystals from their representation",
+                 out_csv, out_html)
 
 
 def pca_stage(test_done: Path, vectors_h5: Path, scaler_path: Path, representation_cfg: Mapping[str, Any],

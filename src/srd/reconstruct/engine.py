@@ -19,7 +19,7 @@ from pymatgen.core import Lattice
 from srd.reconstruct.config import Settings
 from srd.reconstruct.skin import SkinNeighbors
 from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
-from srd.representation.ead import structure_descriptor
+from srd.representation.pooled import structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
 from srd.representation.scaler import Scaler

@@ -8,7 +8,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from srd.representation.ead import Pairs, structure_descriptor
+from srd.representation.ead import Pairs
+from srd.representation.pooled import structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
 from srd.representation.neighbors import batch_neighbor_list

@@ -15,7 +15,6 @@ from itertools import accumulate, product, repeat
 from typing import Iterator
 
 import torch
-from torch.autograd.function import once_differentiable
 
 from srd.representation.grid import EADGrid
 from srd.representation.neighbors import NeighborList
@@ -56,42 +55,17 @@ def eta_reach(grid: EADGrid) -> list[float]:
     return [min(grid.rc, max(grid.mus) + math.sqrt(log_tol / eta)) for eta in grid.etas]
 
 
-def displacements(pos: torch.Tensor, cell: torch.Tensor, batch: torch.Tensor, pairs: Pairs) -> torch.Tensor:
-    """r_j + image @ cell - r_i for every pair, (P, 3); differentiable w.r.t. positions and cell."""
-    shift = torch.einsum("pk,pkl->pl", pairs.image, cell[batch[pairs.center]])
-    return pos[pairs.neighbor] - pos[pairs.center] + shift
-
-
 def ead_per_atom(
     disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int, grid: EADGrid
 ) -> torch.Tensor:
-    """Per-atom EAD features (n_atoms, N_e), ordered (order, eta, mu); differentiable w.r.t. `disp` (first order).
+    """Per-atom EAD features (n_atoms, N_e), ordered (order, eta, mu), of the pair displacements `disp`.
 
-    When a gradient is needed, the analytic backward of `EADFunction` stands in for autograd, which would otherwise
-    record and replay every padded temporary (most of the cost of a reconstruction step).
+    Not differentiable by autograd: gradients come from `EADSums.grad_disp`, which `srd.representation.pooled`
+    chains through pooling and displacements (recording every padded temporary for autograd would cost more than
+    the forward itself).
     """
-    if torch.is_grad_enabled() and disp.requires_grad:
-        return EADFunction.apply(disp, center, z_neighbor, n_atoms, grid)
-    return EADSums(disp, center, z_neighbor, n_atoms, grid, keep=False).features()
-
-
-class EADFunction(torch.autograd.Function):
-    """ead_per_atom with a hand-written backward w.r.t. `disp`.
-
-    Double backward is not supported (the backward is not itself differentiable): reconstruction only needs the
-    first-order gradient for Adam.
-    """
-
-    @staticmethod
-    def forward(ctx, disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int,
-                grid: EADGrid) -> torch.Tensor:
-        ctx.sums = EADSums(disp, center, z_neighbor, n_atoms, grid, keep=True)
-        return ctx.sums.features()
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        return ctx.sums.grad_disp(grad), None, None, None, None
+    with torch.no_grad():
+        return EADSums(disp, center, z_neighbor, n_atoms, grid, keep=False).features()
 
 
 ATOMS_PER_BLOCK = 64  # rows of a block share one padded width; ranked rows keep it near each row's own count
@@ -225,7 +199,8 @@ class EADSums:
         g_r = g_r.view(-1).index_select(0, self.place)
         angle = math.pi / self.grid.rc
         g_r += (g_w * self.monomials).sum(1) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
-        g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w) + (g_r / self.r)[:, None] * self.d
+        along = torch.where(self.r > 0, g_r / self.r, 0.0)  # coincident atoms: no direction, no NaN
+        g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w) + along[:, None] * self.d
         return g_d.new_zeros(self.n_pairs, 3).index_copy_(0, self.pairs, g_d)
 
 
@@ -253,38 +228,3 @@ def monomial_grad(d: torch.Tensor, powers: list[tuple[int, int, int]], g_m: torc
                 terms.append(term if power[axis] == 1 else power[axis] * term)
         columns.append(sum(terms[1:], start=terms[0]) if terms else torch.zeros_like(d[:, 0]))
     return torch.stack(columns, dim=1)
-
-
-def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, reduce: str) -> torch.Tensor:
-    """Max or min over the atoms (rows) of each crystal: (n_structures, n_features)."""
-    fill = -torch.inf if reduce == "amax" else torch.inf
-    out = values.new_full((n_structures, values.shape[1]), fill)
-    index = batch[:, None].expand_as(values)
-    return out.scatter_reduce(0, index, values, reduce=reduce, include_self=False)
-
-
-def structure_descriptor(
-    pos: torch.Tensor,
-    cell: torch.Tensor,
-    numbers: torch.Tensor,
-    batch: torch.Tensor,
-    pairs: Pairs,
-    grid: EADGrid,
-) -> torch.Tensor:
-    """R_str = [max-pool EAD | min-pool EAD | d_min] of each crystal in the batch, (B, 2 N_e + 1).
-
-    pos: (N, 3) Cartesian positions of all atoms; cell: (B, 3, 3) lattice rows; numbers: (N,) atomic numbers;
-    batch: (N,) crystal index of each atom.
-    """
-    n_structures = cell.shape[0]
-    disp = displacements(pos, cell, batch, pairs)
-    feats = ead_per_atom(disp, pairs.center, numbers[pairs.neighbor], pos.shape[0], grid)
-    r = torch.linalg.vector_norm(disp, dim=1)
-    d_min = r.new_full((n_structures,), torch.inf).scatter_reduce(
-        0, batch[pairs.center], r, reduce="amin", include_self=False
-    )
-    return torch.cat(
-        [segment_pool(feats, batch, n_structures, "amax"), segment_pool(feats, batch, n_structures, "amin"),
-         d_min[:, None]],
-        dim=1,
-    )

@@ -1,0 +1,122 @@
+"""R_str of each crystal: per-atom EAD max- and min-pooled over its atoms, plus d_min, with an analytic gradient.
+
+One autograd Function covers the whole chain positions/lattice -> pair displacements -> per-atom EAD -> pooling and
+d_min: recording it op by op for autograd cost as much as the EAD kernel itself (hundreds of small ops per
+reconstruction step), while the chain rule through these steps is a few index-adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from srd.representation.ead import EADSums, Pairs
+from srd.representation.grid import EADGrid
+
+
+def displacements(pos: torch.Tensor, cell: torch.Tensor, batch: torch.Tensor, pairs: Pairs) -> torch.Tensor:
+    """r_j + image @ cell - r_i for every pair, (P, 3)."""
+    shift = torch.bmm(pairs.image[:, None], cell.index_select(0, batch.index_select(0, pairs.center)))[:, 0]
+    return pos.index_select(0, pairs.neighbor) - pos.index_select(0, pairs.center) + shift
+
+
+def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, reduce: str) -> torch.Tensor:
+    """Max or min over the atoms (rows) of each crystal: (n_structures, n_features)."""
+    fill = -torch.inf if reduce == "amax" else torch.inf
+    out = values.new_full((n_structures, values.shape[1]), fill)
+    index = batch[:, None].expand_as(values)
+    return out.scatter_reduce(0, index, values, reduce=reduce, include_self=False)
+
+
+def tied_share(values: torch.Tensor, pooled: torch.Tensor, segment: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """Gradient of a max/min pool w.r.t. its inputs, shared evenly among tied rows (autograd's rule for
+    scatter_reduce): symmetry-equivalent atoms have equal features, and every pair appears twice in d_min."""
+    tied = values == pooled[segment]
+    count = torch.zeros_like(pooled).index_add_(0, segment, tied.to(pooled.dtype))
+    return torch.where(tied, (grad / count.clamp_min(1.0))[segment], 0.0)
+
+
+@dataclass
+class _Forward:
+    """R_str and what its gradient needs."""
+
+    R: torch.Tensor | None
+    sums: EADSums
+    feats: torch.Tensor
+    pooled_max: torch.Tensor
+    pooled_min: torch.Tensor
+    disp: torch.Tensor
+    r: torch.Tensor
+    d_min: torch.Tensor
+
+
+def _forward(pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch: torch.Tensor, pairs: Pairs,
+             grid: EADGrid, keep: bool) -> _Forward:
+    n_structures = cell.shape[0]
+    disp = displacements(pos, cell, batch, pairs)
+    sums = EADSums(disp, pairs.center, numbers[pairs.neighbor], pos.shape[0], grid, keep=keep)
+    feats = sums.features()
+    r = torch.linalg.vector_norm(disp, dim=1)
+    d_min = r.new_full((n_structures,), torch.inf).scatter_reduce(
+        0, batch[pairs.center], r, reduce="amin", include_self=False
+    )
+    pooled_max = segment_pool(feats, batch, n_structures, "amax")
+    pooled_min = segment_pool(feats, batch, n_structures, "amin")
+    R = torch.cat([pooled_max, pooled_min, d_min[:, None]], dim=1)
+    return _Forward(R, sums, feats, pooled_max, pooled_min, disp, r, d_min)
+
+
+class StructureDescriptor(torch.autograd.Function):
+    """structure_descriptor with a hand-written backward w.r.t. positions and lattice.
+
+    Double backward is not supported: reconstruction needs only the first-order gradient for Adam.
+    """
+
+    @staticmethod
+    def forward(ctx, pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch: torch.Tensor,
+                pairs: Pairs, grid: EADGrid) -> torch.Tensor:
+        fwd = _forward(pos, cell, numbers, batch, pairs, grid, keep=True)
+        R, fwd.R = fwd.R, None  # ctx must not hold its own output: the cycle would keep every step's buffers alive
+        ctx.fwd, ctx.batch, ctx.pairs, ctx.n_atoms, ctx.n_structures = fwd, batch, pairs, pos.shape[0], cell.shape[0]
+        return R
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        fwd, batch, pairs = ctx.fwd, ctx.batch, ctx.pairs
+        n_e = fwd.feats.shape[1]
+        g_feats = tied_share(fwd.feats, fwd.pooled_max, batch, grad[:, :n_e])
+        g_feats += tied_share(fwd.feats, fwd.pooled_min, batch, grad[:, n_e:2 * n_e])
+        g_disp = fwd.sums.grad_disp(g_feats)
+        structure = batch[pairs.center]
+        g_r = tied_share(fwd.r[:, None], fwd.d_min[:, None], structure, grad[:, -1:])  # d r / d disp = disp / r
+        g_disp += torch.where(fwd.r[:, None] > 0, g_r / fwd.r[:, None], 0.0) * fwd.disp
+        g_pos = g_cell = None
+        if ctx.needs_input_grad[0]:
+            g_pos = torch.zeros(ctx.n_atoms, 3, dtype=g_disp.dtype, device=g_disp.device)
+            g_pos.index_add_(0, pairs.neighbor, g_disp).index_add_(0, pairs.center, g_disp, alpha=-1.0)
+        if ctx.needs_input_grad[1]:
+            g_cell = torch.zeros(ctx.n_structures, 3, 3, dtype=g_disp.dtype, device=g_disp.device)
+            g_cell.index_add_(0, structure, pairs.image[:, :, None] * g_disp[:, None, :])
+        return g_pos, g_cell, None, None, None, None
+
+
+def structure_descriptor(
+    pos: torch.Tensor,
+    cell: torch.Tensor,
+    numbers: torch.Tensor,
+    batch: torch.Tensor,
+    pairs: Pairs,
+    grid: EADGrid,
+) -> torch.Tensor:
+    """R_str = [max-pool EAD | min-pool EAD | d_min] of each crystal in the batch, (B, 2 N_e + 1).
+
+    pos: (N, 3) Cartesian positions of all atoms; cell: (B, 3, 3) lattice rows; numbers: (N,) atomic numbers;
+    batch: (N,) crystal index of each atom. Differentiable (first order) w.r.t. pos and cell.
+    """
+    if torch.is_grad_enabled() and (pos.requires_grad or cell.requires_grad):
+        return StructureDescriptor.apply(pos, cell, numbers, batch, pairs, grid)
+    with torch.no_grad():
+        return _forward(pos, cell, numbers, batch, pairs, grid, keep=False).R
