@@ -3,7 +3,9 @@ the formula, also where pooling ties."""
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 
 import numpy as np
 import pytest
@@ -132,3 +134,19 @@ def test_float32_gradient_follows_float64() -> None:
         torch.log1p(ours(pos, batch.cell, batch, EADGrid())).sum().backward()
         grads.append(pos.grad.double())
     torch.testing.assert_close(grads[0], grads[1], rtol=1e-3, atol=1e-3 * grads[1].abs().max().item())
+
+
+def test_step_buffers_are_freed_without_the_garbage_collector() -> None:
+    """A reconstruction runs thousands of steps: the saved Gaussians must go with the step's output, not wait for a
+    cycle collection (ctx once held its own output, and memory grew until gc ran)."""
+    batch = CrystalBatch.build([PEROVSKITE], EADGrid().cutoff, torch.float64)
+    pos = batch.pos.clone().requires_grad_()
+    gc.disable()
+    try:
+        R = ours(pos, batch.cell, batch, EADGrid())
+        saved = weakref.ref(R.grad_fn.fwd.sums)
+        R.sum().backward()
+        del R
+        assert saved() is None
+    finally:
+        gc.enable()

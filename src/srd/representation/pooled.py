@@ -43,10 +43,10 @@ def tied_share(values: torch.Tensor, pooled: torch.Tensor, segment: torch.Tensor
 
 
 @dataclass
-class _Forward:
-    """R_str and what its gradient needs."""
+class _Saved:
+    """What the gradient of R_str needs from the forward pass (never R itself: ctx holding its own output would be a
+    reference cycle that keeps every step's Gaussians alive until the garbage collector runs)."""
 
-    R: torch.Tensor | None
     sums: EADSums
     feats: torch.Tensor
     pooled_max: torch.Tensor
@@ -57,7 +57,7 @@ class _Forward:
 
 
 def _forward(pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch: torch.Tensor, pairs: Pairs,
-             grid: EADGrid, keep: bool) -> _Forward:
+             grid: EADGrid, keep: bool) -> tuple[torch.Tensor, _Saved]:
     n_structures = cell.shape[0]
     disp = displacements(pos, cell, batch, pairs)
     sums = EADSums(disp, pairs.center, numbers[pairs.neighbor], pos.shape[0], grid, keep=keep)
@@ -69,7 +69,7 @@ def _forward(pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch
     pooled_max = segment_pool(feats, batch, n_structures, "amax")
     pooled_min = segment_pool(feats, batch, n_structures, "amin")
     R = torch.cat([pooled_max, pooled_min, d_min[:, None]], dim=1)
-    return _Forward(R, sums, feats, pooled_max, pooled_min, disp, r, d_min)
+    return R, _Saved(sums, feats, pooled_max, pooled_min, disp, r, d_min)
 
 
 class StructureDescriptor(torch.autograd.Function):
@@ -81,9 +81,8 @@ class StructureDescriptor(torch.autograd.Function):
     @staticmethod
     def forward(ctx, pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch: torch.Tensor,
                 pairs: Pairs, grid: EADGrid) -> torch.Tensor:
-        fwd = _forward(pos, cell, numbers, batch, pairs, grid, keep=True)
-        R, fwd.R = fwd.R, None  # ctx must not hold its own output: the cycle would keep every step's buffers alive
-        ctx.fwd, ctx.batch, ctx.pairs, ctx.n_atoms, ctx.n_structures = fwd, batch, pairs, pos.shape[0], cell.shape[0]
+        R, ctx.fwd = _forward(pos, cell, numbers, batch, pairs, grid, keep=True)
+        ctx.batch, ctx.pairs, ctx.n_atoms, ctx.n_structures = batch, pairs, pos.shape[0], cell.shape[0]
         return R
 
     @staticmethod
@@ -123,4 +122,4 @@ def structure_descriptor(
     if torch.is_grad_enabled() and (pos.requires_grad or cell.requires_grad):
         return StructureDescriptor.apply(pos, cell, numbers, batch, pairs, grid)
     with torch.no_grad():
-        return _forward(pos, cell, numbers, batch, pairs, grid, keep=False).R
+        return _forward(pos, cell, numbers, batch, pairs, grid, keep=False)[0]
