@@ -34,6 +34,9 @@ def test_bad_values_are_named(bad, match):
         train_config(bad)
 
 
-def test_bad_sampler_is_named():
+def test_bad_sampler_and_device_are_named():
     with pytest.raises(ValueError, match="sample.sampler"):
         sample_config({"sampler": "euler"})
+    with pytest.raises(ValueError, match="sample.device"):
+        sample_config({"device": "gpu"})
+    assert sample_config({"preset": "cpu", "device": "cpu"}).device == "cpu"

@@ -68,6 +68,7 @@ class SampleConfig:
     ddim_eta: float = 0.0  # 0 = deterministic DDIM
     batch_size: int = 1000
     use_ema: bool = True
+    device: str = "auto"  # auto = CUDA when present, else CPU
 
     def __post_init__(self) -> None:
         for key in ("n_samples", "ddim_steps", "batch_size"):
@@ -77,6 +78,8 @@ class SampleConfig:
             raise ValueError(f"sample.sampler must be one of {SAMPLERS}, got {self.sampler!r}")
         if self.ddim_eta < 0:
             raise ValueError(f"sample.ddim_eta must be >= 0, got {self.ddim_eta}")
+        if self.device not in DEVICES:
+            raise ValueError(f"sample.device must be one of {DEVICES}, got {self.device!r}")
 
 
 TRAIN_PRESETS: dict[str, TrainConfig] = {

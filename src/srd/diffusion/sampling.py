@@ -65,13 +65,14 @@ def sample(checkpoint: Path, n_samples: int | None = None, cfg: Mapping[str, Any
            seed: int = 0, device: str | torch.device | None = None) -> np.ndarray:
     """Generate scaled vectors (n_samples, D) from a `train` checkpoint; `n_samples=None` takes `cfg["n_samples"]`.
 
-    `cfg` is the `sample` config slice; `device` None means CUDA when present, else CPU.
+    `cfg` is the `sample` config slice; `device` (default: the slice's `device`, "auto") None or "auto" means CUDA
+    when present, else CPU.
     """
     scfg = sample_config(cfg)
     n = scfg.n_samples if n_samples is None else int(n_samples)
     if n < 1:
         raise ValueError(f"n_samples must be >= 1, got {n}")
-    dev = ckpt.resolve_device(device)
+    dev = ckpt.resolve_device(scfg.device if device is None else device)
     state = ckpt.load(Path(checkpoint), dev)
     tcfg = ckpt.config_of(state)
     model = ckpt.build_model(tcfg).to(dev)
