@@ -1,10 +1,10 @@
-import hashlib
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import yaml
 
 import srd
+import srd.code_version
 import srd.diffusion
 import srd.pipeline.reconstruct
 import srd.sources
@@ -14,59 +14,6 @@ CPU_ENV = "../../envs/srd-cpu.yaml"
 GPU_ENV = "../../envs/srd-cuda.yaml"
 DATASETS = list(config["datasets"])
 SPLITS = ["train", "val", "test"]
-
-# The srd source files each stage runs: a rule's params carry their fingerprint, so editing the code of a stage
-# reruns that stage (and what depends on it) under `--rerun-triggers params`, and nothing else.
-SRD_ROOT = Path(srd.__file__).parent
-STAGE_CODE = {
-    "ingest": [
-        "ingest.py",
-        "sources.py",
-        "demo.py",
-        "structures.py",
-        "table.py",
-        "representation/neighbors.py",
-    ],
-    "featurize": ["featurize.py", "structures.py", "table.py", "representation"],
-    "scaler": ["representation/scaler.py", "featurize.py", "pipeline/data.py"],
-    "train": [
-        "diffusion",
-        "pipeline/train.py",
-        "pipeline/data.py",
-        "featurize.py",
-        "representation",
-    ],
-    "sample": [
-        "diffusion",
-        "decode.py",
-        "pipeline/sample.py",
-        "pipeline/data.py",
-        "featurize.py",
-        "representation",
-    ],
-    "reconstruct": [
-        "reconstruct",
-        "representation",
-        "pipeline/reconstruct.py",
-        "chunks.py",
-        "table.py",
-        "structures.py",
-        "metrics",
-    ],
-    "evaluate": [
-        "metrics",
-        "published.py",
-        "report_tables.py",
-        "pipeline/evaluate.py",
-        "pipeline/data.py",
-        "plots.py",
-        "reconstruct/generated.py",
-        "table.py",
-        "structures.py",
-        "featurize.py",
-        "representation",
-    ],
-}
 
 # A section given in config with only some of its keys still gets the schema's defaults for the others.
 SECTION_DEFAULTS = {
@@ -84,13 +31,12 @@ wildcard_constraints:
     chunk=r"\d{3}",
 
 
-def code_fingerprint(stage):
-    digest = hashlib.sha256()
-    for entry in STAGE_CODE[stage]:
-        path = SRD_ROOT / entry
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
+def code_fingerprint(script):
+    """Digest of a rule's script and of the srd source it imports: a param, so editing a module reruns exactly the
+    rules that run it (srd.code_version)."""
+    return srd.code_version.code_fingerprint(
+        Path(workflow.basedir, "workflow/scripts", script)
+    )
 
 
 def dataset_config(wildcards):

@@ -14,7 +14,7 @@ rule reference_fingerprints:
         **stage_resources("evaluate"),
     params:
         timeout=lambda w: stage_config("evaluate", w)["timeout"],
-        code=code_fingerprint("evaluate"),
+        code=code_fingerprint("reference_fingerprints.py"),
     script:
         "../scripts/reference_fingerprints.py"
 
@@ -39,7 +39,7 @@ rule table2:
         evaluate=lambda w: stage_config("evaluate", w),
         seed=config["seed"],
         meta=lambda w: {"train_split": train_split(w)},
-        code=code_fingerprint("evaluate"),
+        code=code_fingerprint("table2.py"),
     script:
         "../scripts/table2.py"
 
@@ -63,6 +63,8 @@ rule gather_table2:
     threads: 1
     resources:
         **stage_resources("small"),
+    params:
+        code=code_fingerprint("gather_table2.py"),
     script:
         "../scripts/gather_table2.py"
 
@@ -86,5 +88,7 @@ rule gather_table1:
     threads: 1
     resources:
         **stage_resources("small"),
+    params:
+        code=code_fingerprint("gather_table1.py"),
     script:
         "../scripts/gather_table1.py"

@@ -15,7 +15,7 @@ rule featurize_shard:
     params:
         representation=config["representation"],
         featurize=config["featurize"],
-        code=code_fingerprint("featurize"),
+        code=code_fingerprint("featurize_shard.py"),
     script:
         "../scripts/featurize_shard.py"
 
@@ -34,6 +34,8 @@ rule features_done:
     threads: 1
     resources:
         **stage_resources("small"),
+    params:
+        code=code_fingerprint("features_done.py"),
     script:
         "../scripts/features_done.py"
 
@@ -54,6 +56,6 @@ rule fit_scaler:
         **stage_resources("small"),
     params:
         representation=config["representation"],
-        code=code_fingerprint("scaler"),
+        code=code_fingerprint("fit_scaler.py"),
     script:
         "../scripts/fit_scaler.py"

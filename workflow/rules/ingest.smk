@@ -15,6 +15,6 @@ checkpoint ingest:
         dataset=dataset_source,
         data=config["data"],
         ingest=config["ingest"],
-        code=code_fingerprint("ingest"),
+        code=code_fingerprint("ingest.py"),
     script:
         "../scripts/ingest.py"

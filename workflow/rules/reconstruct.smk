@@ -18,7 +18,7 @@ rule reconstruct_test_chunk:
         reconstruct=lambda w: stage_config("reconstruct", w),
         table1=lambda w: stage_config("table1", w),
         seed=config["seed"],
-        code=code_fingerprint("reconstruct"),
+        code=code_fingerprint("reconstruct_test_chunk.py"),
     script:
         "../scripts/reconstruct_test_chunk.py"
 
@@ -39,7 +39,7 @@ rule table1:
     resources:
         **stage_resources("small"),
     params:
-        code=code_fingerprint("reconstruct"),
+        code=code_fingerprint("table1.py"),
         reconstruct=lambda w: stage_config("reconstruct", w),
         meta=lambda w: {"dataset": w.dataset, "train_split": train_split(w)},
     script:
@@ -66,7 +66,7 @@ rule reconstruct_generated_chunk:
         reconstruct=lambda w: stage_config("reconstruct", w),
         chunk_size=lambda w: stage_config("generated", w)["chunk_size"],
         seed=config["seed"],
-        code=code_fingerprint("reconstruct"),
+        code=code_fingerprint("reconstruct_generated_chunk.py"),
     script:
         "../scripts/reconstruct_generated_chunk.py"
 
@@ -87,6 +87,6 @@ rule generated:
     resources:
         **stage_resources("small"),
     params:
-        code=code_fingerprint("reconstruct"),
+        code=code_fingerprint("generated.py"),
     script:
         "../scripts/generated.py"

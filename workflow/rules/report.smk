@@ -22,7 +22,7 @@ rule pca_plot:
     resources:
         **stage_resources("small"),
     params:
-        code=code_fingerprint("evaluate"),
+        code=code_fingerprint("pca_plot.py"),
         representation=config["representation"],
     script:
         "../scripts/pca_plot.py"
@@ -47,6 +47,6 @@ rule gallery:
     resources:
         **stage_resources("small"),
     params:
-        code=code_fingerprint("evaluate"),
+        code=code_fingerprint("gallery.py"),
     script:
         "../scripts/gallery.py"

@@ -19,6 +19,6 @@ rule sample:
         representation=config["representation"],
         sample=lambda w: stage_config("sample", w),
         seed=config["seed"],
-        code=code_fingerprint("sample"),
+        code=code_fingerprint("sample.py"),
     script:
         "../scripts/sample.py"

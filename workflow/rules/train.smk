@@ -23,6 +23,6 @@ rule train:
         representation=config["representation"],
         train=lambda w: stage_config("train", w),
         seed=config["seed"],
-        code=code_fingerprint("train"),
+        code=code_fingerprint("train.py"),
     script:
         "../scripts/train.py"
