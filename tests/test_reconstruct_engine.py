@@ -8,7 +8,7 @@ import torch
 from pymatgen.analysis.structure_matcher import StructureMatcher
 
 from srd.reconstruct import Target, reconstruct, resolve
-from srd.reconstruct.starts import spread_starts
+from srd.reconstruct.starts import snap_starts, spread_starts
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
@@ -88,6 +88,23 @@ def test_spread_starts_respect_min_distance() -> None:
         s = Crystal(np.full(6, 6), f, np.array([6.0, 6, 6, 90, 90, 90])).to_pymatgen()
         d = s.distance_matrix + np.eye(6) * 99
         assert d.min() >= 2.0
+
+
+def test_snap_starts_put_coordinates_on_the_grid() -> None:
+    frac = np.array([[0.99, 0.26, 0.6], [0.1, 0.49, 0.76]])
+    snapped = snap_starts(np.random.default_rng(0), frac, 1.0, 4)
+    np.testing.assert_allclose(snapped, [[0.0, 0.25, 0.5], [0.0, 0.5, 0.75]])  # 0.99 wraps to 0, never 1
+    assert np.array_equal(snap_starts(np.random.default_rng(0), frac, 0.0, 4), frac)
+
+
+def test_bad_targets_are_errors_naming_the_target(scaler: Scaler) -> None:
+    good = targets([ROCKSALT])[0]
+    nan = Target(np.where(np.arange(len(good.r_str)) == 3, np.nan, good.r_str), good.numbers, good.lattice)
+    with pytest.raises(ValueError, match=r"target 1: R_str has non-finite values at \[3\]"):
+        reconstruct([good, nan], scaler, GRID, resolve({"preset": "fast", "trials": 2, "hops": 1, "steps": 2}))
+    flat = Target(good.r_str, good.numbers, np.array([3.0, 3.0, 3.0, 170.0, 170.0, 170.0]))
+    with pytest.raises(ValueError, match="target 0: lattice .* spans no volume"):
+        reconstruct([flat], scaler, GRID, resolve({"preset": "fast", "trials": 2, "hops": 1, "steps": 2}))
 
 
 def test_config_presets_overrides_and_unknown_keys() -> None:

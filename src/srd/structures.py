@@ -8,6 +8,15 @@ import numpy as np
 from pymatgen.core import Lattice, Structure
 
 
+def lattice_matrix(lattice: np.ndarray, name: str) -> np.ndarray:
+    """Lattice vectors as rows from (a, b, c, alpha, beta, gamma); a cell without volume (e.g. angles of 170, 170,
+    170) is an error naming `name`, not a division by zero deep in the neighbour search."""
+    matrix = Lattice.from_parameters(*lattice).matrix
+    if not np.isfinite(matrix).all() or abs(np.linalg.det(matrix)) < 1e-6:
+        raise ValueError(f"{name}: lattice {np.round(np.asarray(lattice, dtype=float), 4).tolist()} spans no volume")
+    return matrix
+
+
 @dataclass(frozen=True)
 class Crystal:
     """Atomic numbers, fractional coordinates and the six lattice parameters (A, degrees)."""
@@ -23,7 +32,7 @@ class Crystal:
 
     def matrix(self) -> np.ndarray:
         """Lattice vectors as rows, in pymatgen's standard orientation for these parameters."""
-        return Lattice.from_parameters(*self.lattice).matrix
+        return lattice_matrix(self.lattice, self.id)
 
     def cart(self) -> np.ndarray:
         return self.frac @ self.matrix()

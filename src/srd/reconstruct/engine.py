@@ -14,7 +14,6 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from pymatgen.core import Lattice
 
 from srd.reconstruct.config import Settings
 from srd.reconstruct.skin import SkinNeighbors
@@ -23,6 +22,7 @@ from srd.representation.pooled import structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
 from srd.representation.scaler import Scaler
+from srd.structures import lattice_matrix
 
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # Adam
 
@@ -73,7 +73,10 @@ class _Batch:
         T = settings.trials
         self.targets = list(targets)
         self.rngs = [np.random.default_rng(t.seed) for t in targets]
-        self.matrices = np.stack([Lattice.from_parameters(*t.lattice).matrix for t in targets])
+        for i, t in enumerate(targets):
+            if not np.isfinite(t.r_str[:-1]).all():  # d_min may be NaN (one-atom cells): starts ignore it then
+                raise ValueError(f"target {i}: R_str has non-finite values at {np.flatnonzero(~np.isfinite(t.r_str[:-1]))[:5]}")
+        self.matrices = np.stack([lattice_matrix(t.lattice, f"target {i}") for i, t in enumerate(targets)])
         for t in targets:
             if len(t.r_str) != self.layout.structure.stop:
                 raise ValueError(f"target R_str has length {len(t.r_str)}, the grid needs {self.layout.structure.stop}")
@@ -89,9 +92,8 @@ class _Batch:
         # The scaled loss is taken in float64: some features' training ranges (~1e-40) underflow in float32.
         r_str = torch.as_tensor(np.stack([t.r_str for t in targets]), dtype=torch.float64, device=kw["device"])
         self.goal = scaler.transform_torch(r_str, self.layout.structure)  # (S, D) scaled targets
-        # Features (near-)constant over the training split, e.g. Gaussian tails at 1e-27, have min-max ranges so small
-        # that any float32 rounding or one close pair scales them to 1e20 and swamps the loss: they carry no usable
-        # signal, so they are left out.
+        # Features (near-)constant over the training split, e.g. Gaussian tails at 1e-27, are only shifted by the
+        # scaler, never stretched: they carry no usable signal, so they are left out of the loss.
         span = (scaler.high - scaler.low)[self.layout.structure]
         self.feature_mask = torch.as_tensor(span >= settings.min_feature_range, device=kw["device"])
         self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)

@@ -1,4 +1,5 @@
-"""Embedded Atom Density in torch: per-atom features, pooled structure descriptor R_str, both differentiable.
+"""Embedded Atom Density in torch: per-atom features, and the sums their analytic gradient needs (pooling and the
+chain rule to positions live in srd.representation.pooled).
 
     rho_i(L, eta, mu) = sum_{lx+ly+lz=L} L!/(lx! ly! lz!) * (sum_j Z_j x^lx y^ly z^lz exp(-eta (r_ij - mu)^2) fc(r_ij))^2
 

@@ -1,8 +1,8 @@
 """R_str of each crystal: per-atom EAD max- and min-pooled over its atoms, plus d_min, with an analytic gradient.
 
 One autograd Function covers the whole chain positions/lattice -> pair displacements -> per-atom EAD -> pooling and
-d_min: recording it op by op for autograd cost as much as the EAD kernel itself (hundreds of small ops per
-reconstruction step), while the chain rule through these steps is a few index-adds.
+d_min: the kernel fills preallocated buffers in place, which autograd cannot record, and its gradient is written by
+hand (EADSums.grad_disp); the chain rule through the other steps is a few index-adds.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def displacements(pos: torch.Tensor, cell: torch.Tensor, batch: torch.Tensor, pa
     rows = cell.reshape(-1, 9).index_select(0, batch.index_select(0, pairs.center))  # (P, 9): the pair's lattice
     image = pairs.image
     disp = pos.index_select(0, pairs.neighbor) - pos.index_select(0, pairs.center)
-    for k in range(3):  # + image_k * lattice vector k; three fused multiply-adds beat a (P, 3, 3) batched matmul
+    for k in range(3):  # + image_k * lattice vector k, without materialising a (P, 3, 3) lattice per pair
         disp.addcmul_(image[:, k:k + 1], rows[:, 3 * k:3 * k + 3])
     return disp
 
