@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from srd.metrics.coverage import canonical_dataset, coverage, cutoffs
+from srd.metrics.coverage import canonical_dataset, coverage, cutoffs, cutoffs_dataset
 
 
 def _points(*xs: float) -> np.ndarray:
@@ -69,3 +69,10 @@ def test_unknown_names_raise():
         canonical_dataset("qm9")
     with pytest.raises(KeyError, match="unknown cutoff preset"):
         cutoffs("mp20", "best")
+
+
+def test_a_configured_dataset_borrows_cutoffs_or_names_the_key():
+    assert cutoffs_dataset({"cutoffs_of": None}, "mp20") == "mp20"
+    assert cutoffs_dataset({"cutoffs_of": "perov5"}, "demo") == "perov5"
+    with pytest.raises(ValueError, match="set datasets.mine.evaluate.cutoffs_of"):
+        cutoffs_dataset({}, "mine")

@@ -237,6 +237,13 @@ def test_unknown_dataset_lists_the_configured_ones(workdir: Path) -> None:
     assert "unknown dataset 'mp21'; config.yaml defines: carbon24, demo, mp20, perov5" in result.stdout + result.stderr
 
 
+def test_dataset_without_coverage_cutoffs_fails_before_running(workdir: Path) -> None:
+    (workdir / "mine.yaml").write_text(yaml.safe_dump({"datasets": {"mine": {"source": "cdvae", "name": "perov_5"}}}))
+    result = snakemake(workdir, "-n", "results/mine/table2.csv", "--configfile", "mine.yaml", check=False)
+    assert result.returncode != 0
+    assert "set datasets.mine.evaluate.cutoffs_of to mp20, perov5 or carbon24" in result.stdout + result.stderr
+
+
 def test_partial_config_section_keeps_schema_defaults(workdir: Path) -> None:
     (workdir / "partial.yaml").write_text(yaml.safe_dump({"table1": {"max_structures": 3}, "evaluate": {"n_draws": 5}}))
     result = snakemake(workdir, "-n", "results/mp20/table1.csv", "results/mp20/table2.csv",

@@ -6,6 +6,7 @@ import yaml
 import srd
 import srd.code_version
 import srd.diffusion
+import srd.metrics.coverage
 import srd.pipeline.reconstruct
 import srd.sources
 from srd.chunks import chunk_rows
@@ -56,6 +57,13 @@ def stage_config(stage, wildcards):
     """A stage's config slice with the dataset's own overrides on top (e.g. the demo trains the tiny preset)."""
     overrides = dataset_config(wildcards).get(stage, {})
     return {**SECTION_DEFAULTS[stage], **config[stage], **overrides}
+
+
+def evaluate_config(wildcards):
+    """The evaluate slice, refused at DAG build when the dataset has no coverage cutoffs to score against."""
+    cfg = stage_config("evaluate", wildcards)
+    srd.metrics.coverage.cutoffs_dataset(cfg, wildcards.dataset)
+    return cfg
 
 
 def stage_resources(stage):

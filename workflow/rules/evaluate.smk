@@ -36,7 +36,7 @@ rule table2:
     resources:
         **stage_resources("evaluate"),
     params:
-        evaluate=lambda w: stage_config("evaluate", w),
+        evaluate=evaluate_config,
         seed=config["seed"],
         meta=lambda w: {"train_split": train_split(w)},
         code=code_fingerprint("table2.py"),

@@ -23,6 +23,17 @@ def canonical_dataset(name: str) -> str:
     return key
 
 
+def cutoffs_dataset(evaluate_cfg: dict, dataset: str) -> str:
+    """Whose coverage cutoffs a configured dataset uses (`evaluate.cutoffs_of`, else its own name); an error names
+    the config key, so a new dataset fails when the workflow starts, not after hours of training."""
+    name = evaluate_cfg.get("cutoffs_of") or dataset
+    try:
+        return canonical_dataset(name)
+    except KeyError as error:
+        raise ValueError(f"dataset {dataset!r} has no coverage cutoffs of its own: set datasets.{dataset}.evaluate."
+                         f"cutoffs_of to mp20, perov5 or carbon24") from error
+
+
 def cutoffs(dataset: str, preset: str) -> tuple[float, float]:
     """(d_s, d_c) for a dataset under a preset ("reference" or "paper")."""
     if preset not in CUTOFF_PRESETS:

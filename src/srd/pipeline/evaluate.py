@@ -13,6 +13,7 @@ import pandas as pd
 from srd.io import atomic_path
 from pymatgen.core import Structure
 
+from srd.metrics.coverage import cutoffs_dataset
 from srd.metrics.readers import build_structure
 from srd.metrics.table2 import ReferenceSet, compute_reference, evaluate_table2, write_table2
 from srd.pipeline.data import load_scaler, load_split
@@ -41,7 +42,7 @@ def table2_stage(generated: Path, reference_npz: Path, dataset: str, evaluate_cf
     df = pd.read_parquet(generated)
     structures = [protocol_structure(row) for row in df.to_dict("records")]
     row, samples = evaluate_table2(
-        structures, ReferenceSet.load(reference_npz), evaluate_cfg.get("cutoffs_of") or dataset,
+        structures, ReferenceSet.load(reference_npz), cutoffs_dataset(evaluate_cfg, dataset),
         cutoff_preset=evaluate_cfg["cutoff_preset"], seed=seed, workers=workers,
         timeout=float(evaluate_cfg["timeout"]), n_subset=int(evaluate_cfg["n_subset"]),
         n_draws=int(evaluate_cfg["n_draws"]), names=df["sample_id"].astype(str).tolist(),
