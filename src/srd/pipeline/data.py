@@ -27,10 +27,6 @@ def max_atoms(R: np.ndarray, layout: VectorLayout) -> int:
     return int(round(R[:, layout.n_atoms].max()))
 
 
-def load_scaler(path: Path) -> Scaler:
-    return Scaler.load(path)
-
-
 def fit_scaler_stage(done_path: Path, representation_cfg: Mapping[str, Any], out_path: Path) -> None:
     """Fit the scaler on a split's shards (the train split only) and save it as JSON."""
     _, R, layout = load_split(done_path, representation_cfg)

@@ -16,12 +16,13 @@ from pymatgen.core import Structure
 from srd.metrics.coverage import cutoffs_dataset
 from srd.metrics.readers import build_structure
 from srd.metrics.table2 import ReferenceSet, compute_reference, evaluate_table2, write_table2
-from srd.pipeline.data import load_scaler, load_split
+from srd.pipeline.data import load_split
 from srd.plots import gallery_figure, pca_figure
 from srd.published import TABLE1, TABLE2
 from srd.report_tables import write_table_html
 from srd.reconstruct.generated import generated_crystal
 from srd.table import from_table
+from srd.representation.scaler import Scaler
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def pca_stage(test_done: Path, vectors_h5: Path, scaler_path: Path, representati
     _, R_test, layout = load_split(test_done, representation_cfg)
     with h5py.File(vectors_h5, "r") as f:
         X_gen = f["X"][()].astype(np.float64)
-    X_test = load_scaler(scaler_path).transform(R_test)
+    X_test = Scaler.load(scaler_path).transform(R_test)
     pca_figure(X_test[:, layout.ead], X_gen[:, layout.ead], out_png, f"{dataset}: PCA of scaled R_EAD")
 
 

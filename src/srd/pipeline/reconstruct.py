@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from srd.chunks import chunk_rows
-from srd.pipeline.data import load_scaler
 from srd.reconstruct import aggregate_generated, aggregate_table1, run_generated_chunk, run_table1_chunk
 from srd.reconstruct.config import resolve
 from srd.representation.grid import EADGrid
+from srd.representation.scaler import Scaler
 
 
 def table1_subset(table: pd.DataFrame, max_structures: int | None, seed: int) -> pd.DataFrame:
@@ -33,7 +33,7 @@ def table1_chunk_stage(test_table: Path, scaler_path: Path, chunk: int, represen
                        out_path: Path) -> None:
     subset = table1_subset(pd.read_parquet(test_table), table1_cfg.get("max_structures"), seed)
     rows = chunk_rows(len(subset), int(table1_cfg["chunk_size"]))[chunk]
-    run_table1_chunk(subset.iloc[rows.start : rows.stop], load_scaler(scaler_path),
+    run_table1_chunk(subset.iloc[rows.start : rows.stop], Scaler.load(scaler_path),
                      EADGrid.from_config(representation_cfg), reconstruct_cfg, Path(out_path), seed)
 
 
@@ -50,7 +50,7 @@ def generated_chunk_stage(samples_path: Path, scaler_path: Path, chunk: int, rep
     if missing:
         raise ValueError(f"{samples_path}: not a decoded-samples table, it lacks column(s) {missing}")
     rows = chunk_rows(len(samples), chunk_size)[chunk]
-    run_generated_chunk(samples.iloc[rows.start : rows.stop], load_scaler(scaler_path),
+    run_generated_chunk(samples.iloc[rows.start : rows.stop], Scaler.load(scaler_path),
                         EADGrid.from_config(representation_cfg), reconstruct_cfg, Path(out_path), seed)
 
 

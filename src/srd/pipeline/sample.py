@@ -12,7 +12,8 @@ import numpy as np
 from srd.decode import decode
 from srd.diffusion import sample
 from srd.io import atomic_path, write_parquet
-from srd.pipeline.data import load_scaler, load_split, max_atoms
+from srd.pipeline.data import load_split, max_atoms
+from srd.representation.scaler import Scaler
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ def sample_stage(checkpoint: Path, scaler_path: Path, train_done: Path, represen
                  sample_cfg: Mapping[str, Any], seed: int, vectors_out: Path, samples_out: Path) -> None:
     _, R_train, layout = load_split(train_done, representation_cfg)
     X = sample(checkpoint, cfg=sample_cfg, seed=seed)
-    R = load_scaler(scaler_path).inverse(X.astype(np.float64))
+    R = Scaler.load(scaler_path).inverse(X.astype(np.float64))
     with atomic_path(vectors_out) as tmp, h5py.File(tmp, "w") as f:
         f.create_dataset("R", data=R.astype(np.float32))
         f.create_dataset("X", data=X.astype(np.float32))  # as the model produced them, before inverse scaling

@@ -15,7 +15,8 @@ from srd.diffusion import train, train_config
 from srd.diffusion.checkpoint import config_dict
 from srd.diffusion.training import RESUMABLE_KEYS
 from srd.io import atomic_path
-from srd.pipeline.data import load_scaler, load_split
+from srd.pipeline.data import load_split
+from srd.representation.scaler import Scaler
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def run_directory(model_dir: Path, train_cfg: Mapping[str, Any], seed: int, X: n
 def train_stage(train_done: Path, scaler_path: Path, representation_cfg: Mapping[str, Any],
                 train_cfg: Mapping[str, Any], seed: int, checkpoint_out: Path, loss_csv: Path, loss_png: Path) -> None:
     _, R, _ = load_split(train_done, representation_cfg)
-    X = load_scaler(scaler_path).transform(R).astype(np.float32)
+    X = Scaler.load(scaler_path).transform(R).astype(np.float32)
     run_dir = run_directory(Path(checkpoint_out).parent, train_cfg, seed, X)
     log.info("training on %d vectors of length %d in %s", *X.shape, run_dir)
     checkpoint = train(X, run_dir, train_cfg, seed)
