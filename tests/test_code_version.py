@@ -45,6 +45,12 @@ def test_transitive_imports_are_followed() -> None:
     assert "report_tables.py" not in relative(source_files(SCRIPTS / "ingest.py"))
 
 
+def test_package_data_beside_an_imported_module_counts() -> None:
+    """Editing the Magpie scaler shipped with srd.metrics must rerun Table 2, not featurization."""
+    assert "metrics/magpie_scaler.json" in relative(source_files(SCRIPTS / "table2.py"))
+    assert "metrics/magpie_scaler.json" not in relative(source_files(SCRIPTS / "featurize_shard.py"))
+
+
 def test_fingerprint_is_stable_and_follows_the_script(tmp_path: Path) -> None:
     one, two = tmp_path / "one.py", tmp_path / "two.py"
     one.write_text("from srd.plots import pca_figure\n")

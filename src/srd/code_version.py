@@ -42,7 +42,8 @@ def imported_modules(source: str, module: str | None = None) -> set[str]:
 
 
 def source_files(script: Path) -> list[Path]:
-    """The script and every srd source file it runs, transitively."""
+    """The script, every srd source file it runs (transitively), and the data files shipped beside them (e.g. the
+    Magpie scaler JSON, which changes fingerprint distances as surely as code does)."""
     files, seen = {script.resolve()}, set()
     todo = imported_modules(script.read_text())
     while todo:
@@ -52,6 +53,7 @@ def source_files(script: Path) -> list[Path]:
         if path is None:
             continue
         files.add(path)
+        files.update(p for p in path.parent.iterdir() if p.is_file() and p.suffix not in (".py", ".pyc"))
         todo |= imported_modules(path.read_text(), name if path.name != "__init__.py" else name + ".__init__") - seen
     return sorted(files)
 
