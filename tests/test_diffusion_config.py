@@ -28,7 +28,9 @@ def test_unknown_key_is_named():
 
 @pytest.mark.parametrize("bad, match", [({"preset": "huge"}, "huge"), ({"lr": 0}, "train.lr"),
                                         ({"dim": 12, "norm_groups": 8}, "norm_groups"),
-                                        ({"device": "tpu"}, "train.device")])
+                                        ({"device": "tpu"}, "train.device"), ({"dim": 2, "norm_groups": 2}, "train.dim must be an even number"),
+                                        ({"epochs": "ten"}, "train.epochs='ten' is not a valid int"),
+                                        ({"dim_mults": [1, 2.5]}, "train.dim_mults=")])
 def test_bad_values_are_named(bad, match):
     with pytest.raises(ValueError, match=match):
         train_config(bad)

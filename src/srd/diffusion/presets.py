@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping, TypeVar
 
+from srd.config_values import typed
+
 DEVICES = ("auto", "cpu", "cuda")
 SAMPLERS = ("ancestral", "ddim")
 
@@ -111,9 +113,7 @@ def _resolve(presets: Mapping[str, C], cfg: Mapping[str, Any] | None, section: s
     if unknown:
         raise ValueError(f"unknown key(s) in the {section} config: {unknown}; known keys: ['preset', "
                          f"{', '.join(repr(k) for k in fields)}]")
-    if "dim_mults" in cfg:
-        cfg["dim_mults"] = tuple(int(m) for m in cfg["dim_mults"])
-    return dataclasses.replace(base, **cfg)
+    return dataclasses.replace(base, **{k: typed(section, k, v, type(getattr(base, k))) for k, v in cfg.items()})
 
 
 def train_config(cfg: Mapping[str, Any] | None = None) -> TrainConfig:

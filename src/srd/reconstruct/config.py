@@ -13,6 +13,8 @@ from typing import Any, Mapping
 
 import torch
 
+from srd.config_values import typed
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -87,21 +89,4 @@ def resolve(cfg: Mapping[str, Any] | None) -> Settings:
     if unknown:
         raise ValueError(f"reconstruct config: unknown key(s) {unknown}; known keys: {sorted(known)}")
     base = PRESETS[name]
-    return replace(base, **{k: _typed(k, v, type(getattr(base, k))) for k, v in cfg.items()})
-
-
-def _typed(key: str, value: Any, kind: type) -> Any:
-    """The value as the preset's type; refuses what a plain cast would silently mangle (2.7 -> 2, "false" -> True)."""
-    try:
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise ValueError
-            return value
-        if kind is int:
-            number = float(value)
-            if isinstance(value, bool) or not number.is_integer():
-                raise ValueError
-            return int(number)
-        return kind(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"reconstruct config: {key}={value!r} is not a valid {kind.__name__}") from err
+    return replace(base, **{k: typed("reconstruct", k, v, type(getattr(base, k))) for k, v in cfg.items()})
