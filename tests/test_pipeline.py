@@ -12,7 +12,7 @@ import pytest
 
 from srd.pipeline.evaluate import gather_stage, protocol_structure
 from srd.pipeline.reconstruct import n_table1_chunks, table1_subset
-from srd.plots import pca_projection
+from srd.plots import pca_figure, pca_projection
 from srd.reconstruct.generated import generated_crystal
 
 
@@ -70,3 +70,15 @@ def test_training_run_directory_resumes_only_compatible_runs(tmp_path: Path) -> 
     assert run_directory(tmp_path, {"preset": "tiny", "dim": 16}, 0, X) != base
     assert run_directory(tmp_path, {"preset": "tiny"}, 1, X) != base
     assert run_directory(tmp_path, {"preset": "tiny"}, 0, X + 1) != base
+
+
+def test_pca_figure_names_non_finite_test_rows_and_drops_bad_generated(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    test, generated = rng.random((20, 4)), rng.random((5, 4))
+    generated[2, 1] = np.nan
+    pca_figure(test, generated, tmp_path / "ok.png", "demo")
+    assert (tmp_path / "ok.png").stat().st_size > 0
+    test[7, 0] = np.inf
+    with pytest.raises(ValueError, match="demo: 1 test rows with non-finite values \\(first: row 7\\)"):
+        pca_figure(test, generated, tmp_path / "bad.png", "demo")
+    assert not (tmp_path / "bad.png").exists()

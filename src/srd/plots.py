@@ -28,7 +28,11 @@ def pca_projection(reference: np.ndarray, other: np.ndarray, n_components: int =
 
 
 def pca_figure(test: np.ndarray, generated: np.ndarray, out: Path, title: str) -> None:
-    """Inputs are scaled EAD blocks (rows = crystals); non-finite generated rows are left out."""
+    """Inputs are scaled EAD blocks (rows = crystals); non-finite generated rows are left out, a non-finite test row
+    is an error (the SVD would otherwise fail with no hint of the cause)."""
+    bad = np.flatnonzero(~np.all(np.isfinite(test), axis=1))
+    if len(bad):
+        raise ValueError(f"{title}: {len(bad)} test rows with non-finite values (first: row {bad[0]})")
     generated = generated[np.all(np.isfinite(generated), axis=1)]
     ref, gen = pca_projection(test, generated)
     fig, ax = plt.subplots(figsize=(5, 4.5))
