@@ -106,6 +106,22 @@ def test_gradient_equals_plain_autograd(crystal: Crystal, grid: EADGrid) -> None
     torch.testing.assert_close(R, R_ref, rtol=1e-10, atol=1e-12 * R_ref.abs().max().item())
 
 
+def test_pairs_beyond_every_reach_change_nothing() -> None:
+    """Skin neighbour lists hold pairs past the largest Gaussian reach: they must weigh nothing, value or gradient."""
+    grid = EADGrid()
+    out = []
+    for radius in (grid.cutoff, grid.cutoff + 1.5):
+        batch = CrystalBatch.build([TRICLINIC], radius, torch.float64)
+        pos = batch.pos.clone().requires_grad_()
+        R = ours(pos, batch.cell, batch, grid)
+        (R[:, :-1] / (R[:, :-1].detach().abs() + 1.0)).sum().backward()
+        out.append((len(batch.pairs.center), R.detach(), pos.grad))
+    (n_near, R_near, g_near), (n_far, R_far, g_far) = out
+    assert n_far > 1.3 * n_near
+    torch.testing.assert_close(R_far, R_near, rtol=1e-12, atol=0)
+    torch.testing.assert_close(g_far, g_near, rtol=1e-10, atol=1e-12 * g_near.abs().max().item())
+
+
 def test_no_grad_path_gives_the_same_descriptor() -> None:
     batch = CrystalBatch.build([PEROVSKITE], EADGrid().cutoff, torch.float64)
     with torch.no_grad():

@@ -85,12 +85,16 @@ class EADSums:
     def __init__(self, disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int,
                  grid: EADGrid, keep: bool) -> None:
         dtype, device = disp.dtype, disp.device
-        self.grid, self.n_atoms, self.n_pairs = grid, n_atoms, disp.shape[0]
+        self.grid, self.n_atoms = grid, n_atoms
         self.reaches = eta_reach(grid)
-        r = torch.linalg.vector_norm(disp, dim=1)
-        self.pairs = torch.nonzero(r < max(self.reaches), as_tuple=True)[0]  # every reach is < rc: fc needs no mask
-        self.d, self.r, center = disp[self.pairs], r[self.pairs], center[self.pairs]
-        self.z = z_neighbor[self.pairs].to(dtype)
+        self.d, self.r = disp, torch.linalg.vector_norm(disp, dim=1)
+        # Level of a pair: how many reaches it is not within (level n_levels: beyond every reach, as neighbour lists
+        # with a skin hold). Those pairs stay in the layout with Z = 0: they weigh nothing and get no gradient, which
+        # is cheaper than gathering every per-pair tensor down to the pairs in reach.
+        thresholds = sorted(set(self.reaches))
+        n_levels = len(thresholds)
+        level = torch.bucketize(self.r, torch.tensor(thresholds, dtype=dtype, device=device), right=True)
+        self.z = torch.where(level < n_levels, z_neighbor.to(dtype), 0.0)  # every reach is < rc: fc needs no mask
         self.zfc = self.z * 0.5 * (torch.cos(math.pi * self.r / grid.rc) + 1.0)
         self.powers, weights, order_of = angular_terms(grid.orders)
         self.weight = torch.tensor(weights, dtype=dtype, device=device)
@@ -99,17 +103,14 @@ class EADSums:
         ones = torch.ones_like(self.r)
         self.monomials = torch.stack([monomial(self.d, p) if any(p) else ones for p in self.powers], dim=1)  # (P, K)
 
-        # Level of a pair: how many reaches it is not within. An eta reaches exactly the pairs of level <= its own
-        # reach's rank, so ordering each row by level (then pair order, independent of the batch) makes them a prefix.
-        thresholds = sorted(set(self.reaches))
-        level = torch.bucketize(self.r, torch.tensor(thresholds, dtype=dtype, device=device), right=True)
-        n_levels = len(thresholds)
+        # An eta reaches exactly the pairs of level <= its own reach's rank, so ordering each row by level (then pair
+        # order, independent of the batch) makes them a prefix.
         counts = torch.bincount(center, minlength=n_atoms)
         self.atom_of_row = torch.argsort(counts, stable=True)
         self.row_of_atom = torch.empty_like(self.atom_of_row)
         self.row_of_atom[self.atom_of_row] = torch.arange(n_atoms, device=device)
         row = self.row_of_atom.index_select(0, center)
-        key = row * n_levels + level
+        key = row * (n_levels + 1) + level
         layout = torch.argsort(key, stable=True)
         row_counts = counts.index_select(0, self.atom_of_row)
         starts = torch.cumsum(row_counts, 0) - row_counts
@@ -118,8 +119,8 @@ class EADSums:
         row_sorted = row.index_select(0, layout)
         self.place[layout] = row_sorted * width + torch.arange(len(layout), device=device) - starts[row_sorted]
         n_blocks = -(-n_atoms // ATOMS_PER_BLOCK)
-        per_level = torch.bincount(key, minlength=n_blocks * ATOMS_PER_BLOCK * n_levels)
-        within = per_level.view(n_blocks, ATOMS_PER_BLOCK, n_levels).cumsum(2).amax(1)  # (block, level)
+        per_level = torch.bincount(key, minlength=n_blocks * ATOMS_PER_BLOCK * (n_levels + 1))
+        within = per_level.view(n_blocks, ATOMS_PER_BLOCK, n_levels + 1).cumsum(2).amax(1)  # (block, level)
         ranks = torch.tensor([thresholds.index(reach) for reach in self.reaches], device=device)
         self.widths = within[:, ranks].T.tolist()  # (eta, block)
         self.r_pad = self.r.new_zeros(n_atoms * width).index_copy_(0, self.place, self.r).view(n_atoms, width)
@@ -153,7 +154,7 @@ class EADSums:
         """W of a block with the pairs beyond eta's reach zeroed, and the mask (None: all in reach).
 
         A row's slice may hold a few such pairs (its width is set by the block's widest row); dropping them keeps every
-        atom's features independent of its block. The layout only holds pairs within the largest reach.
+        atom's features independent of its block. Pairs beyond the largest reach have W = 0 already.
         """
         w = self.w_pad[rows, :width]
         if self.reaches[e] == max(self.reaches):
@@ -202,7 +203,7 @@ class EADSums:
         g_r += (g_w * self.monomials).sum(1) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
         along = torch.where(self.r > 0, g_r / self.r, 0.0)  # coincident atoms: no direction, no NaN
         g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w) + along[:, None] * self.d
-        return g_d.new_zeros(self.n_pairs, 3).index_copy_(0, self.pairs, g_d)
+        return g_d
 
 
 def monomial(d: torch.Tensor, power: tuple[int, ...], start: torch.Tensor | None = None) -> torch.Tensor | None:
@@ -212,7 +213,7 @@ def monomial(d: torch.Tensor, power: tuple[int, ...], start: torch.Tensor | None
     """
     for axis, n in enumerate(power):
         if n:
-            factor = d[:, axis] ** n
+            factor = d[:, axis] if n == 1 else d[:, axis] ** n
             start = factor if start is None else start * factor
     return start
 
