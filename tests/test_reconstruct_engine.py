@@ -8,6 +8,8 @@ import torch
 from pymatgen.analysis.structure_matcher import StructureMatcher
 
 from srd.reconstruct import Target, reconstruct, resolve
+from srd.reconstruct.engine import _Batch
+from srd.reconstruct.moves import hop_moves
 from srd.reconstruct.starts import snap_starts, spread_starts
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
@@ -66,6 +68,23 @@ def test_loss_decreases_over_hops(scaler: Scaler) -> None:
     assert result.loss < 0.8 * start.loss
 
 
+def test_smooth_phase_uses_widest_gaussians_and_reports_the_full_loss(scaler: Scaler) -> None:
+    settings = resolve({"trials": 3, "hops": 2, "steps": 10, "smooth_steps": 8, "dtype": "float64"})
+    (target,) = targets([PEROVSKITE])
+    batch = _Batch([target], scaler, GRID, settings)
+    eta = np.append(np.tile(GRID.eta_of_feature(), 2), np.nan)  # d_min last
+    smooth = batch.smooth_mask.numpy()
+    assert smooth[-1] and set(eta[:-1][smooth[:-1]]) == {min(GRID.etas)}
+    assert np.array_equal(smooth[:-1], batch.full_mask.numpy()[:-1] & (eta[:-1] == min(GRID.etas)))
+
+    (result,) = reconstruct([target], scaler, GRID, settings)
+    assert result.steps == 3 * 2 * (10 + 8)
+    # The reported loss is the full loss of the reported positions, never a smooth-phase value.
+    check = _Batch([target], scaler, GRID, settings)
+    pos = torch.as_tensor(result.frac @ check.matrices[0], dtype=torch.float64).repeat(3, 1)
+    assert check.loss(pos)[0].item() == pytest.approx(result.loss, rel=1e-9)
+
+
 def test_batch_of_mixed_sizes_equals_one_by_one(scaler: Scaler) -> None:
     settings = resolve({"preset": "fast", "trials": 2, "hops": 2, "steps": 6, "dtype": "float64", "tol": 0.0})
     both = targets([PEROVSKITE, ROCKSALT])
@@ -95,6 +114,29 @@ def test_snap_starts_put_coordinates_on_the_grid() -> None:
     snapped = snap_starts(np.random.default_rng(0), frac, 1.0, 4)
     np.testing.assert_allclose(snapped, [[0.0, 0.25, 0.5], [0.0, 0.5, 0.75]])  # 0.99 wraps to 0, never 1
     assert np.array_equal(snap_starts(np.random.default_rng(0), frac, 0.0, 4), frac)
+
+
+def test_hop_moves_swap_relocate_or_shake() -> None:
+    rng = np.random.default_rng(1)
+    matrix = np.diag([4.0, 5.0, 6.0])
+    cart = rng.random((3, 4, 3)) @ matrix
+    numbers = np.array([8, 8, 22, 38])
+
+    swapped = cart + hop_moves(rng, cart, numbers, matrix, 0.5, 1.0, 0.0)
+    for before, after in zip(cart, swapped):
+        moved = np.flatnonzero(np.abs(after - before).max(1) > 0)
+        assert len(moved) == 2 and numbers[moved[0]] != numbers[moved[1]]  # two atoms of different species ...
+        np.testing.assert_allclose(after[moved], before[moved[::-1]])  # ... exchanged places
+
+    relocated = cart + hop_moves(rng, cart, numbers, matrix, 0.5, 0.0, 1.0)
+    for before, after in zip(cart, relocated):
+        moved = np.flatnonzero(np.abs(after - before).max(1) > 0)
+        assert len(moved) == 1 and np.all((after[moved] >= 0) & (after[moved] <= np.diag(matrix)))
+
+    shaken = hop_moves(rng, cart, numbers, matrix, 0.5, 0.0, 0.0)
+    assert np.abs(shaken).max() <= 0.5 and np.all(np.abs(shaken).max(axis=(0, 1)) > 0.3)
+    one_species = hop_moves(rng, cart, np.full(4, 6), matrix, 0.5, 1.0, 0.0)  # nothing to swap: a shake instead
+    assert np.count_nonzero(np.abs(one_species).max(2) > 0) == 12
 
 
 def test_bad_targets_are_errors_naming_the_target(scaler: Scaler) -> None:

@@ -22,10 +22,13 @@ class Settings:
     trials: int = 6  # independent starts per structure, all in one batch
     hops: int = 7  # basin hops per trial
     steps: int = 300  # Adam steps per hop
+    smooth_steps: int = 0  # Adam steps before them, per hop, on the widest Gaussians' features and d_min only
     lr: float = 0.05  # Adam step size, A
     lr_final: float = 1.0  # lr at the end of each hop as a fraction of lr (cosine); 1 = constant
     hop_size: float = 1.0  # hop perturbation: uniform [-hop_size, hop_size] A per Cartesian coordinate
     hop_decay: float = 1.0  # hop_size multiplier after each hop
+    swap_probability: float = 0.0  # chance that a trial's hop swaps two atoms of different species instead
+    relocate_probability: float = 0.0  # chance that a trial's hop moves one atom to a random place instead
     temperature: float = 0.0  # Metropolis temperature for accepting a hop's result; 0 = keep each trial's best
     start: str = "uniform"  # uniform | spread (no pair closer than start_min_distance * target d_min)
     start_min_distance: float = 0.7
@@ -42,9 +45,13 @@ class Settings:
     def __post_init__(self) -> None:
         checks = [
             (self.trials >= 1, "trials must be >= 1"), (self.hops >= 1, "hops must be >= 1"),
-            (self.steps >= 1, "steps must be >= 1"), (self.lr > 0, "lr must be > 0"),
+            (self.steps >= 1, "steps must be >= 1"),
+            (self.smooth_steps >= 0, "smooth_steps must be >= 0"), (self.lr > 0, "lr must be > 0"),
             (0 < self.lr_final <= 1, "lr_final must be in (0, 1]"), (self.hop_size >= 0, "hop_size must be >= 0"),
-            (self.hop_decay > 0, "hop_decay must be > 0"), (self.temperature >= 0, "temperature must be >= 0"),
+            (self.hop_decay > 0, "hop_decay must be > 0"),
+            (self.swap_probability >= 0 and self.relocate_probability >= 0
+             and self.swap_probability + self.relocate_probability <= 1,
+             "swap_probability and relocate_probability must be >= 0 and sum to <= 1"), (self.temperature >= 0, "temperature must be >= 0"),
             (self.start in ("uniform", "spread"), "start must be 'uniform' or 'spread'"),
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),

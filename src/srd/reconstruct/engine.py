@@ -17,6 +17,7 @@ import torch
 
 from srd.reconstruct.config import Settings
 from srd.reconstruct.skin import SkinNeighbors
+from srd.reconstruct.moves import hop_moves
 from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
 from srd.representation.pooled import structure_descriptor
 from srd.representation.grid import EADGrid
@@ -95,7 +96,12 @@ class _Batch:
         # Features (near-)constant over the training split, e.g. Gaussian tails at 1e-27, are only shifted by the
         # scaler, never stretched: they carry no usable signal, so they are left out of the loss.
         span = (scaler.high - scaler.low)[self.layout.structure]
-        self.feature_mask = torch.as_tensor(span >= settings.min_feature_range, device=kw["device"])
+        self.full_mask = torch.as_tensor(span >= settings.min_feature_range, device=kw["device"])
+        # The smooth loss: only the widest Gaussians' features (and d_min). Their basins are ~1 A wide where the full
+        # loss's are ~0.1 A (the eta = 90 features), so a hop first finds the region, then the full loss settles in.
+        widest = np.tile(grid.eta_of_feature() == min(grid.etas), 2)
+        self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
+        self.feature_mask = self.full_mask
         self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
         self.active = np.ones(len(targets), dtype=bool)
         self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T) for t in targets]
@@ -142,10 +148,19 @@ class _Batch:
         for s in np.flatnonzero(self.active):
             self.results[s].steps += self.s.trials
 
-    def _lr(self, k: int) -> float:
-        """Cosine decay from lr to lr * lr_final over a hop: big steps to find a basin, small ones to settle in it."""
+    def _lr(self, k: int, steps: int) -> float:
+        """Cosine decay from lr to lr * lr_final over a phase: big steps to find a basin, small ones to settle in it."""
         f = self.s.lr_final
-        return self.s.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * k / max(self.s.steps - 1, 1))))
+        return self.s.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * k / max(steps - 1, 1))))
+
+    def smooth_phase(self) -> None:
+        """smooth_steps Adam steps on the smooth loss; the hop then goes on from their best positions."""
+        self.feature_mask = self.smooth_mask
+        for k in range(self.s.smooth_steps):
+            self.step(self._lr(k, self.s.smooth_steps))
+        self.pos = self.hop_pos
+        self.feature_mask = self.full_mask
+        self._reset_hop()  # hop bests are compared on the full loss only
 
     def record(self) -> None:
         """Copy each active structure's best replica of this hop into its result if it beats the best so far."""
@@ -186,7 +201,7 @@ class _Batch:
         self.n_atoms = self.n_atoms[keep_rep]
 
     def hop(self, size: float) -> None:
-        """Metropolis choice between each replica's accepted state and its hop result, then perturb and restart."""
+        """Metropolis choice between each replica's accepted state and its hop result, then a hop move and a restart."""
         T = self.s.trials
         active = np.flatnonzero(self.active)
         u = torch.as_tensor(np.concatenate([self.rngs[s].random(T) for s in active]), **self.kw)
@@ -197,17 +212,22 @@ class _Batch:
             accept = delta < 0
         self.accepted_loss = torch.where(accept, self.hop_loss, self.accepted_loss)
         self.accepted_pos = torch.where(accept[self.batch, None], self.hop_pos, self.accepted_pos)
-        sizes = [T * self.targets[s].n_atoms for s in active]
-        noise = np.concatenate([self.rngs[s].uniform(-1.0, 1.0, (n, 3)) for s, n in zip(active, sizes)])
-        self.pos = self.accepted_pos + size * torch.as_tensor(noise, **self.kw)
+        accepted = self.accepted_pos.detach().cpu().double().numpy()
+        offsets = np.concatenate([[0], np.cumsum(self.n_atoms)])[::T]  # first atom of each active structure
+        moves = [hop_moves(self.rngs[s], accepted[offsets[k]:offsets[k + 1]].reshape(T, -1, 3), self.targets[s].numbers,
+                           self.matrices[s], size, self.s.swap_probability, self.s.relocate_probability)
+                 for k, s in enumerate(active)]
+        self.pos = self.accepted_pos + torch.as_tensor(np.concatenate([m.reshape(-1, 3) for m in moves]), **self.kw)
         self.neighbors.invalidate()
         self._reset_hop()
 
     def run(self) -> list[Result]:
         size = self.s.hop_size
         for h in range(self.s.hops):
+            if self.s.smooth_steps:
+                self.smooth_phase()
             for k in range(self.s.steps):
-                self.step(self._lr(k))
+                self.step(self._lr(k, self.s.steps))
                 if self.s.tol > 0 and (k + 1) % self.s.check_every == 0 and k + 1 < self.s.steps:
                     self.record()
                     self.retire_converged(mid_hop=True)

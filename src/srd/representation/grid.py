@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class EADGrid:
@@ -52,6 +54,11 @@ class EADGrid:
     def to_dict(self) -> dict[str, Any]:
         return {"orders": list(self.orders), "etas": list(self.etas), "mus": list(self.mus),
                 "rc": self.rc, "tolerance": self.tolerance}
+
+    def eta_of_feature(self) -> np.ndarray:
+        """The eta of each per-atom feature, (n_features,), in the grid's (order, eta, mu) order."""
+        per_order = np.repeat(np.asarray(self.etas, dtype=float), len(self.mus))
+        return np.tile(per_order, len(self.orders))
 
     @property
     def n_features(self) -> int:
