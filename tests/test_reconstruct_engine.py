@@ -85,6 +85,20 @@ def test_smooth_phase_uses_widest_gaussians_and_reports_the_full_loss(scaler: Sc
     assert check.loss(pos)[0].item() == pytest.approx(result.loss, rel=1e-9)
 
 
+def test_screened_starts_are_the_best_candidates(scaler: Scaler) -> None:
+    """screen = 8 draws 8x the candidates (the unscreened starts among them) and keeps the lowest smooth losses."""
+    (target,) = targets([PEROVSKITE])
+
+    def start_losses(screen: int) -> np.ndarray:
+        settings = resolve({"trials": 4, "start": "uniform", "screen": screen, "dtype": "float64"})
+        batch = _Batch([target], scaler, GRID, settings)
+        frac = (batch.pos.numpy() @ np.linalg.inv(batch.matrices[0])).reshape(4, -1, 3)
+        return np.sort(batch._smooth_loss([Crystal(PEROVSKITE.numbers, f, PEROVSKITE.lattice) for f in frac], 0).numpy())
+
+    plain, screened = start_losses(1), start_losses(8)
+    assert np.all(screened <= plain + 1e-12) and screened.mean() < plain.mean()
+
+
 def test_batch_of_mixed_sizes_equals_one_by_one(scaler: Scaler) -> None:
     settings = resolve({"preset": "fast", "trials": 2, "hops": 2, "steps": 6, "dtype": "float64", "tol": 0.0})
     both = targets([PEROVSKITE, ROCKSALT])

@@ -32,6 +32,7 @@ class Settings:
     temperature: float = 0.0  # Metropolis temperature for accepting a hop's result; 0 = keep each trial's best
     start: str = "uniform"  # uniform | spread (no pair closer than start_min_distance * target d_min)
     start_min_distance: float = 0.7
+    screen: int = 1  # draw trials * screen candidate starts, keep the `trials` with the lowest smooth loss
     start_snap: float = 0.0  # probability that a start coordinate snaps to the nearest multiple of 1/start_grid
     start_grid: int = 4  # special positions (0, 1/4, 1/2, ...) where many crystals put their atoms
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
@@ -53,6 +54,7 @@ class Settings:
              and self.swap_probability + self.relocate_probability <= 1,
              "swap_probability and relocate_probability must be >= 0 and sum to <= 1"), (self.temperature >= 0, "temperature must be >= 0"),
             (self.start in ("uniform", "spread"), "start must be 'uniform' or 'spread'"),
+            (self.screen >= 1, "screen must be >= 1"),
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),

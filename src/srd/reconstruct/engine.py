@@ -19,13 +19,15 @@ from srd.reconstruct.config import Settings
 from srd.reconstruct.skin import SkinNeighbors
 from srd.reconstruct.moves import hop_moves
 from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
+from srd.representation.descriptor import CrystalBatch
 from srd.representation.pooled import structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
 from srd.representation.scaler import Scaler
-from srd.structures import lattice_matrix
+from srd.structures import Crystal, lattice_matrix
 
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # Adam
+SCREEN_BATCH = 256  # candidate starts per descriptor evaluation
 
 
 @dataclass(frozen=True)
@@ -81,15 +83,6 @@ class _Batch:
         for t in targets:
             if len(t.r_str) != self.layout.structure.stop:
                 raise ValueError(f"target R_str has length {len(t.r_str)}, the grid needs {self.layout.structure.stop}")
-        starts = [self._starts(rng, t, m) for rng, t, m in zip(self.rngs, targets, self.matrices)]
-        # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
-        self.structure = torch.arange(len(targets), device=kw["device"]).repeat_interleave(T)
-        self.n_atoms = np.repeat([t.n_atoms for t in targets], T)
-        self.batch = torch.arange(len(self.n_atoms), device=kw["device"]).repeat_interleave(
-            torch.as_tensor(self.n_atoms, device=kw["device"]))
-        self.numbers = torch.as_tensor(np.concatenate([np.tile(t.numbers, T) for t in targets]), device=kw["device"])
-        self.cell = torch.as_tensor(np.repeat(self.matrices, T, axis=0), **kw)
-        self.pos = torch.as_tensor(np.concatenate([(f @ m).reshape(-1, 3) for f, m in zip(starts, self.matrices)]), **kw)
         # The scaled loss is taken in float64: some features' training ranges (~1e-40) underflow in float32.
         r_str = torch.as_tensor(np.stack([t.r_str for t in targets]), dtype=torch.float64, device=kw["device"])
         self.goal = scaler.transform_torch(r_str, self.layout.structure)  # (S, D) scaled targets
@@ -102,6 +95,15 @@ class _Batch:
         widest = np.tile(grid.eta_of_feature() == min(grid.etas), 2)
         self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
         self.feature_mask = self.full_mask
+        starts = [self._starts(k, m) for k, m in enumerate(self.matrices)]
+        # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
+        self.structure = torch.arange(len(targets), device=kw["device"]).repeat_interleave(T)
+        self.n_atoms = np.repeat([t.n_atoms for t in targets], T)
+        self.batch = torch.arange(len(self.n_atoms), device=kw["device"]).repeat_interleave(
+            torch.as_tensor(self.n_atoms, device=kw["device"]))
+        self.numbers = torch.as_tensor(np.concatenate([np.tile(t.numbers, T) for t in targets]), device=kw["device"])
+        self.cell = torch.as_tensor(np.repeat(self.matrices, T, axis=0), **kw)
+        self.pos = torch.as_tensor(np.concatenate([(f @ m).reshape(-1, 3) for f, m in zip(starts, self.matrices)]), **kw)
         self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
         self.active = np.ones(len(targets), dtype=bool)
         self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T) for t in targets]
@@ -109,13 +111,28 @@ class _Batch:
         self.accepted_pos = self.pos.clone()
         self.accepted_loss = torch.full((len(self.n_atoms),), math.inf, **kw)
 
-    def _starts(self, rng: np.random.Generator, target: Target, matrix: np.ndarray) -> np.ndarray:
+    def _starts(self, k: int, matrix: np.ndarray) -> np.ndarray:
+        """Fractional starts (trials, n_atoms, 3) of structure k: the best `trials` of trials * screen candidates."""
+        rng, target, T = self.rngs[k], self.targets[k], self.s.trials
+        n = T * max(self.s.screen, 1)
         if self.s.start == "uniform":
-            frac = uniform_starts(rng, self.s.trials, target.n_atoms)
+            frac = uniform_starts(rng, n, target.n_atoms)
         else:
             d_min = float(np.clip(np.nan_to_num(target.r_str[-1]), 0.0, 5.0))
-            frac = spread_starts(rng, self.s.trials, target.n_atoms, matrix, self.s.start_min_distance * d_min)
-        return snap_starts(rng, frac, self.s.start_snap, self.s.start_grid)
+            frac = spread_starts(rng, n, target.n_atoms, matrix, self.s.start_min_distance * d_min)
+        frac = snap_starts(rng, frac, self.s.start_snap, self.s.start_grid)
+        if n == T:
+            return frac
+        crystals = [Crystal(target.numbers, f, target.lattice) for f in frac]
+        losses = torch.cat([self._smooth_loss(crystals[i:i + SCREEN_BATCH], k) for i in range(0, n, SCREEN_BATCH)])
+        return frac[torch.argsort(losses, stable=True)[:T].cpu().numpy()]
+
+    def _smooth_loss(self, crystals: Sequence[Crystal], k: int) -> torch.Tensor:
+        """Smooth loss of candidate crystals against target k: cheap (no gradient), it ranks starts."""
+        with torch.no_grad():
+            R = CrystalBatch.build(crystals, self.grid.cutoff, **self.kw).structure_descriptor(self.grid)
+            scaled = self.scaler.transform_torch(R.double(), self.layout.structure)
+        return (scaled - self.goal[k])[:, self.smooth_mask].abs().mean(1)
 
     def _reset_hop(self) -> None:
         self.m = torch.zeros_like(self.pos)
