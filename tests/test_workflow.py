@@ -29,7 +29,7 @@ TINY = {
         "source": "demo", "n_structures": {"train": 25, "val": 5, "test": 12},
         "train": {"preset": "tiny", "epochs": 40, "batch_size": 8},
         "sample": {"preset": "tiny", "n_samples": 8},
-        "reconstruct": {"preset": "fast", "trials": 4, "hops": 1, "steps": 30},
+        "reconstruct": {"preset": "fast", "trials": 4, "hops": 1, "smooth_steps": 10, "steps": 20},
         "table1": {"max_structures": 4, "chunk_size": 2},
         "generated": {"chunk_size": 4},
         "evaluate": {"cutoffs_of": "perov5", "n_subset": 8, "n_draws": 2},
@@ -186,7 +186,7 @@ def test_report_shows_tables_and_images_in_a_browser(report: Path) -> None:
 @pytest.mark.parametrize(
     ("section", "key", "value", "expected"),
     [
-        ("reconstruct", "steps", 20, {"reconstruct_test_chunk", "table1", "gather_table1",
+        ("reconstruct", "steps", 25, {"reconstruct_test_chunk", "table1", "gather_table1",
                                       "reconstruct_generated_chunk", "generated", "table2", "gather_table2",
                                       "gallery"}),
         ("evaluate", "n_draws", 3, {"table2", "gather_table2"}),
