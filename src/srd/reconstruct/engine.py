@@ -235,29 +235,8 @@ class _Batch:
                            self.matrices[s], size, self.s.swap_probability, self.s.relocate_probability)
                  for k, s in enumerate(active)]
         self.pos = self.accepted_pos + torch.as_tensor(np.concatenate([m.reshape(-1, 3) for m in moves]), **self.kw)
-        if self.s.restart_probability > 0:
-            self._restart(active)
         self.neighbors.invalidate()
         self._reset_hop()
-
-    def _restart(self, active: np.ndarray) -> None:
-        """Send each trial, with restart_probability, to a fresh screened start, forgetting its accepted state: when
-        every trial of a structure sits in one false minimum, hops near it no longer find anything new."""
-        T = self.s.trials
-        restart = [self.rngs[s].random(T) < self.s.restart_probability for s in active]
-        fresh = [(self._starts(s, self.matrices[s]) @ self.matrices[s]).reshape(-1, 3) if r.any() else None
-                 for s, r in zip(active, restart)]
-        if not any(f is not None for f in fresh):
-            return
-        pos = self.pos.detach().cpu().double().numpy()
-        offsets = np.concatenate([[0], np.cumsum(self.n_atoms)])[::T]
-        for k, (r, f) in enumerate(zip(restart, fresh)):
-            if f is not None:
-                atoms = np.repeat(r, self.targets[active[k]].n_atoms)
-                pos[offsets[k]:offsets[k + 1]][atoms] = f[atoms]
-        self.pos = torch.as_tensor(pos, **self.kw)
-        replicas = torch.as_tensor(np.concatenate(restart), device=self.pos.device)
-        self.accepted_loss = torch.where(replicas, math.inf, self.accepted_loss)
 
     def run(self) -> list[Result]:
         size = self.s.hop_size
