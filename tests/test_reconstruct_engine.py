@@ -99,6 +99,21 @@ def test_screened_starts_are_the_best_candidates(scaler: Scaler) -> None:
     assert np.all(screened <= plain + 1e-12) and screened.mean() < plain.mean()
 
 
+def test_unknown_d_min_is_left_out_of_the_loss(scaler: Scaler) -> None:
+    """A decoded sample may carry NaN d_min: the search still runs on the rest of R_str (it used to return loss inf
+    and every atom at the origin)."""
+    settings = resolve({"preset": "fast", "trials": 12, "hops": 3, "steps": 80, "tol": 1e-3, "check_every": 20,
+                        "lr_final": 0.02, "start_snap": 0.0})
+    (target,) = targets([ROCKSALT])
+    r_str = target.r_str.copy()
+    r_str[-1] = np.nan
+    (result,) = reconstruct([Target(r_str, target.numbers, target.lattice, seed=0)], scaler, GRID, settings)
+    assert np.isfinite(result.loss) and result.loss < 1e-2
+    rms = StructureMatcher(stol=0.5, angle_tol=10, ltol=0.3).get_rms_dist(
+        Crystal(ROCKSALT.numbers, result.frac, ROCKSALT.lattice).to_pymatgen(), ROCKSALT.to_pymatgen())
+    assert rms is not None and rms[0] < 0.01
+
+
 def test_batch_of_mixed_sizes_equals_one_by_one(scaler: Scaler) -> None:
     settings = resolve({"preset": "fast", "trials": 2, "hops": 2, "steps": 6, "dtype": "float64", "tol": 0.0})
     both = targets([PEROVSKITE, ROCKSALT])

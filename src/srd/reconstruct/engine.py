@@ -86,6 +86,7 @@ class _Batch:
         # The scaled loss is taken in float64: some features' training ranges (~1e-40) underflow in float32.
         r_str = torch.as_tensor(np.stack([t.r_str for t in targets]), dtype=torch.float64, device=kw["device"])
         self.goal = scaler.transform_torch(r_str, self.layout.structure)  # (S, D) scaled targets
+        self.goal_known = torch.isfinite(self.goal)
         # Features (near-)constant over the training split, e.g. Gaussian tails at 1e-27, are only shifted by the
         # scaler, never stretched: they carry no usable signal, so they are left out of the loss.
         span = (scaler.high - scaler.low)[self.layout.structure]
@@ -131,8 +132,7 @@ class _Batch:
         """Smooth loss of candidate crystals against target k: cheap (no gradient), it ranks starts."""
         with torch.no_grad():
             R = CrystalBatch.build(crystals, self.grid.cutoff, **self.kw).structure_descriptor(self.grid)
-            scaled = self.scaler.transform_torch(R.double(), self.layout.structure)
-        return (scaled - self.goal[k])[:, self.smooth_mask].abs().mean(1)
+            return self._l1(R, torch.full((len(crystals),), k, device=R.device), self.smooth_mask)
 
     def _reset_hop(self) -> None:
         self.m = torch.zeros_like(self.pos)
@@ -145,8 +145,15 @@ class _Batch:
         """Per-replica L1 loss between scaled R_str(pos) and the scaled target."""
         pairs = self.neighbors.update(pos, self.batch)
         R = structure_descriptor(pos, self.cell, self.numbers, self.batch, pairs, self.grid)
-        scaled = self.scaler.transform_torch(R.double(), self.layout.structure)
-        return (scaled - self.goal[self.structure])[:, self.feature_mask].abs().mean(1).to(pos.dtype)
+        return self._l1(R, self.structure, self.feature_mask).to(pos.dtype)
+
+    def _l1(self, R: torch.Tensor, structure: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean |scaled R_str - scaled target| over the features in mask, one value per row of R.
+
+        An unknown target value (NaN d_min of a decoded sample) adds zero, with zero gradient, instead of making the
+        loss NaN for every trial."""
+        diff = self.scaler.transform_torch(R.double(), self.layout.structure) - self.goal[structure]
+        return torch.where(self.goal_known[structure], diff, 0.0)[:, mask].abs().mean(1)
 
     def step(self, lr: float) -> None:
         """One Adam step on every replica; remembers each replica's best positions of this hop."""
@@ -218,7 +225,8 @@ class _Batch:
         self.n_atoms = self.n_atoms[keep_rep]
 
     def hop(self, size: float) -> None:
-        """Metropolis choice between each replica's accepted state and its hop result, then a hop move and a restart."""
+        """Metropolis choice between each replica's accepted state and its hop result, then the next hop's move
+        (srd.reconstruct.moves) from the accepted state."""
         T = self.s.trials
         active = np.flatnonzero(self.active)
         u = torch.as_tensor(np.concatenate([self.rngs[s].random(T) for s in active]), **self.kw)
