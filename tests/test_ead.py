@@ -8,7 +8,7 @@ import torch
 
 from ead_reference import dense_ead, dense_structure_descriptor
 from srd.representation.descriptor import CrystalBatch, representation
-from srd.representation.ead import ead_per_atom
+from srd.representation.ead import ead_per_atom, eta_reach, mu_middle, separable_mu_factor
 from srd.representation.pooled import displacements, structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
@@ -35,7 +35,7 @@ PEROVSKITE = crystal(
 def test_per_atom_features_match_dense_formula(c: Crystal) -> None:
     batch = CrystalBatch.build([c], GRID.cutoff)
     disp = displacements(batch.pos, batch.cell, batch.batch, batch.pairs)
-    ours = ead_per_atom(disp, batch.pairs.center, batch.numbers[batch.pairs.neighbor], c.n_atoms, GRID).numpy()
+    ours = ead_per_atom(disp, batch.pairs.layout(c.n_atoms), batch.numbers[batch.pairs.neighbor], c.n_atoms, GRID).numpy()
     ref = dense_ead(c.numbers, c.cart(), c.matrix(), GRID)
     scale = np.abs(ref).max()
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-10 * scale)
@@ -129,3 +129,21 @@ def test_neighbour_radius_comes_from_grid_tolerance() -> None:
     assert GRID.cutoff == pytest.approx(4.9 + np.sqrt(np.log(1e12)), rel=1e-12)
     assert EADGrid(tolerance=1e-6).cutoff < GRID.cutoff
     assert EADGrid(rc=6.0).cutoff == 6.0
+
+
+def test_wide_gaussians_separate_into_factors_exactly() -> None:
+    """exp(-eta (r - mu)^2) as the product of an r factor, an (r, mu) factor and a mu factor: only where every factor
+    stays inside the dtype's range (eta = 1 always, eta = 20 in float64 only, eta = 90 never), and then to ~1e-13."""
+    grid = EADGrid()
+    for dtype, separable in ((torch.float64, [True, True, False]), (torch.float32, [True, False, False])):
+        mu = torch.tensor(grid.mus, dtype=dtype)
+        factors = [separable_mu_factor(grid, e, mu) for e in range(len(grid.etas))]
+        assert [f is not None for f in factors] == separable
+    mu = torch.tensor(grid.mus, dtype=torch.float64)
+    middle = mu_middle(grid)[0]
+    for e, reach in enumerate(eta_reach(grid)[:2]):
+        eta, r = grid.etas[e], torch.linspace(0.0, reach, 1001, dtype=torch.float64)[:, None]
+        product = torch.exp(-eta * (r - middle) ** 2) * torch.exp(2 * eta * (r - middle) * (mu - middle))
+        product = product * separable_mu_factor(grid, e, mu)
+        direct = torch.exp(-eta * (r - mu) ** 2)
+        torch.testing.assert_close(product, direct, rtol=1e-12, atol=1e-300)

@@ -122,6 +122,28 @@ def test_pairs_beyond_every_reach_change_nothing() -> None:
     torch.testing.assert_close(g_far, g_near, rtol=1e-10, atol=1e-12 * g_near.abs().max().item())
 
 
+def test_stale_pair_lists_out_of_distance_order_stay_exact() -> None:
+    """A skin list is built once and kept while atoms move: its rows are then no longer ordered by distance, and the
+    kernel must still find every pair within each Gaussian's reach (R and gradient as with a fresh list)."""
+    grid = EADGrid()
+    stale = CrystalBatch.build([TRICLINIC], grid.cutoff + 1.5, torch.float64)
+    moved = stale.pos + 0.35 * torch.rand(stale.pos.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    r = torch.linalg.vector_norm(displacements(moved, stale.cell, stale.batch, stale.pairs), dim=1)
+    reach = min(eta_reach(grid))
+    beyond_then_within = [(r[stale.pairs.center == c][:-1] >= reach) & (r[stale.pairs.center == c][1:] < reach) for c in range(3)]
+    assert any(bool(b.any()) for b in beyond_then_within)  # the case under test occurs
+    fresh_pairs = CrystalBatch.build([Crystal(TRICLINIC.numbers, (moved @ torch.linalg.inv(stale.cell[0])).numpy(),
+                                              TRICLINIC.lattice, "moved")], grid.cutoff, torch.float64).pairs
+    out = []
+    for pairs in (stale.pairs, fresh_pairs):
+        pos = moved.clone().requires_grad_()
+        R = structure_descriptor(pos, stale.cell, stale.numbers, stale.batch, pairs, grid)
+        (R[:, :-1] / (R[:, :-1].detach().abs() + 1.0)).sum().backward()
+        out.append((R.detach(), pos.grad))
+    torch.testing.assert_close(out[0][0], out[1][0], rtol=1e-12, atol=0)
+    torch.testing.assert_close(out[0][1], out[1][1], rtol=1e-10, atol=1e-12 * out[1][1].abs().max().item())
+
+
 def test_no_grad_path_gives_the_same_descriptor() -> None:
     batch = CrystalBatch.build([PEROVSKITE], EADGrid().cutoff, torch.float64)
     with torch.no_grad():

@@ -10,15 +10,52 @@ the narrow eta = 20, 90 Gaussians need ~1/5 of the pairs that eta = 1 needs.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, product, repeat
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import torch
 
 from srd.representation.grid import EADGrid
 from srd.representation.neighbors import NeighborList
+
+
+ATOMS_PER_BLOCK = 64  # rows of a block share one padded width; ranked rows keep it near each row's own count
+
+
+@dataclass(frozen=True)
+class PairLayout:
+    """Where each pair sits in the kernel's padded (rows, width) layout. It depends on the pair list only, so it is
+    built once per list and reused by every evaluation (a reconstruction keeps its lists for many steps).
+
+    Rows are the atoms ranked by neighbour count, so that each block of ATOMS_PER_BLOCK rows pads to a similar
+    width. A row keeps its pairs in list order, which is by distance when the list was built (neighbors.py): the
+    pairs a Gaussian reaches are then a prefix of the row, give or take what atoms moved since.
+    """
+
+    atom_of_row: torch.Tensor  # (n_atoms,)
+    row_of_atom: torch.Tensor  # (n_atoms,)
+    place: torch.Tensor  # (P,) index into the flattened (n_atoms, width) layout
+    slot: torch.Tensor  # (P,) position within its row
+    block: torch.Tensor  # (P,) block of its row
+    width: int
+
+    @classmethod
+    def build(cls, center: torch.Tensor, n_atoms: int) -> "PairLayout":
+        counts = torch.bincount(center, minlength=n_atoms)
+        atom_of_row = torch.argsort(counts, stable=True)
+        row_of_atom = torch.empty_like(atom_of_row)
+        row_of_atom[atom_of_row] = torch.arange(n_atoms, device=center.device)
+        row = row_of_atom.index_select(0, center)
+        order = torch.argsort(row, stable=True)
+        row_counts = counts.index_select(0, atom_of_row)
+        starts = torch.cumsum(row_counts, 0) - row_counts
+        slot = torch.empty_like(row)
+        slot[order] = torch.arange(len(order), device=center.device) - starts[row[order]]
+        width = max(int(row_counts.max()) if n_atoms else 0, 1)
+        return cls(atom_of_row, row_of_atom, row * width + slot, slot, row // ATOMS_PER_BLOCK, width)
 
 
 @dataclass(frozen=True)
@@ -28,6 +65,7 @@ class Pairs:
     center: torch.Tensor  # (P,) long
     neighbor: torch.Tensor  # (P,) long
     image: torch.Tensor  # (P, 3) float
+    _layouts: dict[int, PairLayout] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_list(cls, nl: NeighborList, device: torch.device | str, dtype: torch.dtype) -> "Pairs":
@@ -36,6 +74,12 @@ class Pairs:
             neighbor=torch.as_tensor(nl.neighbor, device=device),
             image=torch.as_tensor(nl.image, device=device, dtype=dtype),
         )
+
+    def layout(self, n_atoms: int) -> PairLayout:
+        """The kernel layout of these pairs over n_atoms atoms, built on first use."""
+        if n_atoms not in self._layouts:
+            self._layouts[n_atoms] = PairLayout.build(self.center, n_atoms)
+        return self._layouts[n_atoms]
 
 
 def angular_terms(orders: tuple[int, ...]) -> tuple[list[tuple[int, int, int]], list[float], list[int]]:
@@ -56,8 +100,62 @@ def eta_reach(grid: EADGrid) -> list[float]:
     return [min(grid.rc, max(grid.mus) + math.sqrt(log_tol / eta)) for eta in grid.etas]
 
 
+class GridTensors(NamedTuple):
+    """Per-grid tensors every evaluation needs, built once per (grid, dtype, device)."""
+
+    reaches: tuple[float, ...]  # per eta (eta_reach)
+    ranks: tuple[int, ...]  # per eta: the rank of its reach among the distinct reaches
+    powers: tuple[tuple[int, int, int], ...]  # (K,) monomial exponents
+    mu: torch.Tensor  # (n_mu,)
+    mu_centered: torch.Tensor  # mu minus the middle of its range (separable Gaussians)
+    weight: torch.Tensor  # (K,) multinomial weight of each monomial
+    order_index: torch.Tensor  # (K,) index of each monomial's order in grid.orders
+    thresholds: torch.Tensor  # sorted distinct reaches
+    mu_factor: tuple[torch.Tensor | None, ...]  # per eta: its mu factor when its Gaussians separate
+
+
+@functools.lru_cache(maxsize=16)
+def grid_tensors(grid: EADGrid, dtype: torch.dtype, device: torch.device) -> GridTensors:
+    powers, weights, order_of = angular_terms(grid.orders)
+    mu = torch.tensor(grid.mus, dtype=dtype, device=device)
+    reaches = tuple(eta_reach(grid))
+    return GridTensors(
+        reaches=reaches,
+        ranks=tuple(sorted(set(reaches)).index(reach) for reach in reaches),
+        powers=tuple(powers),
+        mu=mu,
+        mu_centered=mu - mu_middle(grid)[0],
+        weight=torch.tensor(weights, dtype=dtype, device=device),
+        order_index=torch.tensor([grid.orders.index(o) for o in order_of], device=device),
+        thresholds=torch.tensor(sorted(set(reaches)), dtype=dtype, device=device),
+        mu_factor=tuple(separable_mu_factor(grid, e, mu) for e in range(len(grid.etas))),
+    )
+
+
+def mu_middle(grid: EADGrid) -> tuple[float, float]:
+    """Middle of the mu range and its half width."""
+    return (min(grid.mus) + max(grid.mus)) / 2, (max(grid.mus) - min(grid.mus)) / 2
+
+
+def separable_mu_factor(grid: EADGrid, e: int, mu: torch.Tensor) -> torch.Tensor | None:
+    """The mu factor exp(-eta (mu - m)^2) of eta's Gaussians when they separate, else None.
+
+    With m the middle of the mu range, exp(-eta (r - mu)^2) = exp(-eta (r - m)^2) * exp(2 eta (r - m)(mu - m))
+    * exp(-eta (mu - m)^2): a product of normal numbers, as accurate as the direct form, as long as no factor leaves
+    the dtype's exponent range. That holds for the wide Gaussians (eta = 1; also eta = 20 in float64), the costly
+    ones: they reach the most pairs, and the product needs two passes over them instead of four.
+    """
+    eta = grid.etas[e]
+    middle, half = mu_middle(grid)
+    far = max(middle, eta_reach(grid)[e] - middle)
+    limit = -math.log(torch.finfo(mu.dtype).tiny) - 8.0
+    if eta * far * far > limit or 2.0 * eta * far * half > limit:
+        return None
+    return torch.exp(-eta * (mu - middle) ** 2)
+
+
 def ead_per_atom(
-    disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int, grid: EADGrid
+    disp: torch.Tensor, layout: PairLayout, z_neighbor: torch.Tensor, n_atoms: int, grid: EADGrid
 ) -> torch.Tensor:
     """Per-atom EAD features (n_atoms, N_e), ordered (order, eta, mu), of the pair displacements `disp`.
 
@@ -66,69 +164,49 @@ def ead_per_atom(
     the forward itself).
     """
     with torch.no_grad():
-        return EADSums(disp, center, z_neighbor, n_atoms, grid, keep=False).features()
-
-
-ATOMS_PER_BLOCK = 64  # rows of a block share one padded width; ranked rows keep it near each row's own count
+        return EADSums(disp, layout, z_neighbor, n_atoms, grid, keep=False).features()
 
 
 class EADSums:
     """The sums S_k(i, eta, mu) = sum_j W_k(ij) exp(-eta (r_ij - mu)^2), with W_k = Z_j fc(r_ij) x^lx y^ly z^lz.
 
-    Pairs are laid out once, padded, as (atoms ranked by neighbour count, neighbours by reach level): each block of
-    ATOMS_PER_BLOCK rows pads to a similar width, and the pairs an eta can reach (r < eta_reach) are a prefix of
-    every row, so each eta contracts a slice of the same layout with one batched matmul (K, width) @ (width, n_mu).
-    Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of every (eta, block) are kept for
+    Pairs sit in a padded (rows, width) layout (PairLayout) in which the pairs an eta can reach (r < eta_reach) are
+    nearly a prefix of every row, so each eta contracts a slice of the same layout with one batched matmul
+    (K, width) @ (width, n_mu). Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of every (eta, block) are kept for
     `grad_disp`.
     """
 
-    def __init__(self, disp: torch.Tensor, center: torch.Tensor, z_neighbor: torch.Tensor, n_atoms: int,
+    def __init__(self, disp: torch.Tensor, layout: PairLayout, z_neighbor: torch.Tensor, n_atoms: int,
                  grid: EADGrid, keep: bool) -> None:
-        dtype, device = disp.dtype, disp.device
         self.grid, self.n_atoms = grid, n_atoms
-        self.reaches = eta_reach(grid)
+        self.consts = grid_tensors(grid, disp.dtype, disp.device)
+        thresholds = self.consts.thresholds
+        self.reaches, self.powers = self.consts.reaches, self.consts.powers
         self.d, self.r = disp, torch.linalg.vector_norm(disp, dim=1)
         # Level of a pair: how many reaches it is not within (level n_levels: beyond every reach, as neighbour lists
         # with a skin hold). Those pairs stay in the layout with Z = 0: they weigh nothing and get no gradient, which
         # is cheaper than gathering every per-pair tensor down to the pairs in reach.
-        thresholds = sorted(set(self.reaches))
         n_levels = len(thresholds)
-        level = torch.bucketize(self.r, torch.tensor(thresholds, dtype=dtype, device=device), right=True)
-        self.z = torch.where(level < n_levels, z_neighbor.to(dtype), 0.0)  # every reach is < rc: fc needs no mask
+        level = torch.bucketize(self.r, thresholds, right=True)
+        self.z = torch.where(level < n_levels, z_neighbor.to(disp.dtype), 0.0)  # every reach is < rc: fc needs no mask
         self.zfc = self.z * 0.5 * (torch.cos(math.pi * self.r / grid.rc) + 1.0)
-        self.powers, weights, order_of = angular_terms(grid.orders)
-        self.weight = torch.tensor(weights, dtype=dtype, device=device)
-        self.order_index = torch.tensor([grid.orders.index(o) for o in order_of], device=device)
-        self.mu = torch.tensor(grid.mus, dtype=dtype, device=device)
         ones = torch.ones_like(self.r)
         self.monomials = torch.stack([monomial(self.d, p) if any(p) else ones for p in self.powers], dim=1)  # (P, K)
 
-        # An eta reaches exactly the pairs of level <= its own reach's rank, so ordering each row by level (then pair
-        # order, independent of the batch) makes them a prefix.
-        counts = torch.bincount(center, minlength=n_atoms)
-        self.atom_of_row = torch.argsort(counts, stable=True)
-        self.row_of_atom = torch.empty_like(self.atom_of_row)
-        self.row_of_atom[self.atom_of_row] = torch.arange(n_atoms, device=device)
-        row = self.row_of_atom.index_select(0, center)
-        key = row * (n_levels + 1) + level
-        layout = torch.argsort(key, stable=True)
-        row_counts = counts.index_select(0, self.atom_of_row)
-        starts = torch.cumsum(row_counts, 0) - row_counts
-        width = max(int(row_counts.max()), 1)
-        self.place = torch.empty_like(row)  # each pair's place in the flattened (rows, width) layout
-        row_sorted = row.index_select(0, layout)
-        self.place[layout] = row_sorted * width + torch.arange(len(layout), device=device) - starts[row_sorted]
-        n_blocks = -(-n_atoms // ATOMS_PER_BLOCK)
-        per_level = torch.bincount(key, minlength=n_blocks * ATOMS_PER_BLOCK * (n_levels + 1))
-        within = per_level.view(n_blocks, ATOMS_PER_BLOCK, n_levels + 1).cumsum(2).amax(1)  # (block, level)
-        ranks = torch.tensor([thresholds.index(reach) for reach in self.reaches], device=device)
-        self.widths = within[:, ranks].T.tolist()  # (eta, block)
+        # Each eta contracts, per block, the prefix of the rows up to their last pair within its reach.
+        self.atom_of_row, self.row_of_atom, self.place = layout.atom_of_row, layout.row_of_atom, layout.place
+        n_blocks, width = -(-n_atoms // ATOMS_PER_BLOCK), layout.width
+        last = torch.zeros(n_blocks * (n_levels + 1), dtype=torch.long, device=disp.device).scatter_reduce_(
+            0, layout.block * (n_levels + 1) + level, layout.slot + 1, reduce="amax"
+        )
+        within = last.view(n_blocks, n_levels + 1)[:, :n_levels].cummax(1).values  # (block, level)
+        self.widths = within[:, self.consts.ranks].T.tolist()  # (eta, block)
         self.r_pad = self.r.new_zeros(n_atoms * width).index_copy_(0, self.place, self.r).view(n_atoms, width)
         self.w_pad = self.r.new_zeros(n_atoms * width, len(self.powers)).index_copy_(
             0, self.place, self.monomials * self.zfc[:, None]
         ).view(n_atoms, width, len(self.powers))
 
-        self.kept: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]] = []  # per block: g, W, in reach
+        self.kept: list[tuple[torch.Tensor, torch.Tensor | None]] = []  # per block: Gaussians, W factor
         self.sums = self.r.new_empty(len(grid.etas), n_atoms, len(self.powers), len(grid.mus))  # rows: layout order
         # The Gaussians of all blocks share one buffer (kept: back to back; else: reused): one allocation per call,
         # which the allocator can hand back next call instead of mapping (and page-faulting) fresh memory.
@@ -138,11 +216,13 @@ class EADSums:
         offsets = accumulate(sizes, initial=0) if keep else repeat(0)
         for (e, rows, width), shape, offset in zip(self.blocks(), shapes, offsets):
             g = buffer[offset:offset + math.prod(shape)].view(shape)
-            self.gaussians(self.r_pad[rows, :width], grid.etas[e], out=g)
-            w, inside = self.reached(e, rows, width)
-            self.sums[e, rows] = torch.bmm(w.transpose(1, 2), g)
+            factor = self.gaussians(e, self.r_pad[rows, :width], out=g)
+            w = self.w_pad[rows, :width]
+            sums = torch.bmm((w if factor is None else w * factor).transpose(1, 2), g)
+            mu_factor = self.consts.mu_factor[e]
+            self.sums[e, rows] = sums if mu_factor is None else sums.mul_(mu_factor)
             if keep:
-                self.kept.append((g, w, inside))
+                self.kept.append((g, factor))
 
     def blocks(self) -> Iterator[tuple[int, slice, int]]:
         """(eta index, row slice, width) of every block, in the order the Gaussians are kept."""
@@ -150,32 +230,35 @@ class EADSums:
             for b, width in enumerate(widths):
                 yield e, slice(b * ATOMS_PER_BLOCK, min((b + 1) * ATOMS_PER_BLOCK, self.n_atoms)), width
 
-    def reached(self, e: int, rows: slice, width: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """W of a block with the pairs beyond eta's reach zeroed, and the mask (None: all in reach).
+    def gaussians(self, e: int, r_pad: torch.Tensor, out: torch.Tensor) -> torch.Tensor | None:
+        """Fill out (rows, width, n_mu) with eta's Gaussians exp(-eta (r - mu)^2), or with their (r, mu) factor when
+        they separate (`separable_mu_factor`). Returns the factor (rows, width, 1) that W is to be multiplied by (None:
+        1): the r factor of separable Gaussians, and 0 for pairs beyond eta's reach.
 
-        A row's slice may hold a few such pairs (its width is set by the block's widest row); dropping them keeps every
-        atom's features independent of its block. Pairs beyond the largest reach have W = 0 already.
+        A row's slice may hold pairs beyond the reach (its width is set by the block's widest row, and atoms that
+        moved since the list was built reorder distances); dropping them keeps every atom's features independent of
+        its block. Pairs beyond the largest reach have W = 0 already. Direct Gaussians clamp arguments far below
+        log(tolerance): they contribute nothing measurable, and the clamp avoids float32 denormals.
         """
-        w = self.w_pad[rows, :width]
-        if self.reaches[e] == max(self.reaches):
-            return w, None
-        inside = (self.r_pad[rows, :width] < self.reaches[e])[..., None]
-        return w * inside, inside
-
-    def gaussians(self, r_pad: torch.Tensor, eta: float, out: torch.Tensor) -> None:
-        """out = exp(-eta (r - mu)^2), (rows, width, n_mu); arguments far below log(tolerance) contribute nothing
-        measurable and are clamped, which avoids float32 denormals."""
+        eta, reach = self.grid.etas[e], self.reaches[e]
+        masked = reach < max(self.reaches)
+        if self.consts.mu_factor[e] is not None:
+            x = r_pad.clamp_max(reach) - mu_middle(self.grid)[0]  # pairs beyond the reach must not overflow
+            torch.mul((2.0 * eta * x)[..., None], self.consts.mu_centered, out=out).exp_()
+            r_factor = torch.exp(x.square_().mul_(-eta))
+            return (torch.where(r_pad < reach, r_factor, 0.0) if masked else r_factor)[..., None]
         floor = -math.log(1.0 / self.grid.tolerance) - 10.0
         scale = math.sqrt(eta)
-        dist = torch.sub((r_pad * scale)[..., None], self.mu * scale, out=out)
+        dist = torch.sub((r_pad * scale)[..., None], self.consts.mu * scale, out=out)
         torch.addcmul(self.r.new_zeros(()), dist, dist, value=-1.0, out=dist).clamp_min_(floor).exp_()
+        return (r_pad < reach)[..., None].to(r_pad.dtype) if masked else None
 
     def features(self) -> torch.Tensor:
         """rho = sum_k weight_k S_k^2 per order, (n_atoms, N_e) ordered (order, eta, mu)."""
         n_eta, _, _, n_mu = self.sums.shape
-        squares = self.weight[:, None] * self.sums * self.sums
+        squares = self.consts.weight[:, None] * self.sums * self.sums
         rho = squares.new_zeros(n_eta, self.n_atoms, len(self.grid.orders), n_mu).index_add_(
-            2, self.order_index, squares
+            2, self.consts.order_index, squares
         )
         return rho[:, self.row_of_atom].permute(1, 2, 0, 3).reshape(self.n_atoms, -1)
 
@@ -187,20 +270,26 @@ class EADSums:
         Gaussians with [dL/dS_k | mu dL/dS_k]. The chain through W_k = Z fc(r) x^lx y^ly z^lz then runs per pair.
         """
         n_eta, _, n_k, n_mu = self.sums.shape
+        consts = self.consts
         g_rho = grad.reshape(self.n_atoms, len(self.grid.orders), n_eta, n_mu).permute(2, 0, 1, 3)
-        g_sums = 2.0 * self.weight[:, None] * self.sums * g_rho[:, self.atom_of_row][:, :, self.order_index]
-        rhs = torch.cat([g_sums, g_sums * self.mu], dim=2).transpose(2, 3)  # (eta, rows, n_mu, 2K)
-        g_w = torch.zeros_like(self.w_pad)
-        g_r = torch.zeros_like(self.r_pad)
-        for (e, rows, width), (g, w, inside) in zip(self.blocks(), self.kept):
-            h = torch.bmm(g, rhs[e, rows])  # (rows, width, 2K)
-            g_w[rows, :width] += h[..., :n_k] if inside is None else h[..., :n_k] * inside
-            radial = torch.addcmul(-h[..., n_k:], h[..., :n_k], self.r_pad[rows, :width, None])
-            g_r[rows, :width] += (radial * w).sum(2).mul_(-2.0 * self.grid.etas[e])
-        g_w = g_w.view(-1, n_k).index_select(0, self.place)
-        g_r = g_r.view(-1).index_select(0, self.place)
+        g_sums = 2.0 * consts.weight[:, None] * self.sums * g_rho[:, self.atom_of_row][:, :, consts.order_index]
+        rhs = torch.cat([g_sums, g_sums * consts.mu], dim=2).transpose(2, 3)  # (eta, rows, n_mu, 2K)
+        # Per padded pair: h_w = dL/dW and h_r = sum_e 2 eta [h_mu dS - r h_dS], accumulated over the etas.
+        h_w = torch.zeros_like(self.w_pad)
+        h_r = self.w_pad.new_zeros(*self.w_pad.shape[:2], 2 * n_k)
+        for (e, rows, width), (g, factor) in zip(self.blocks(), self.kept):
+            mu_factor = consts.mu_factor[e]
+            h = torch.bmm(g, rhs[e, rows] if mu_factor is None else rhs[e, rows] * mu_factor[:, None])  # (rows, width, 2K)
+            if factor is not None:
+                h.mul_(factor)
+            h_w[rows, :width] += h[..., :n_k]
+            h_r[rows, :width].add_(h, alpha=2.0 * self.grid.etas[e])
+        radial = torch.addcmul(h_r[..., n_k:], h_r[..., :n_k], self.r_pad[..., None], value=-1.0).mul_(self.w_pad)
+        ones = self.r.new_ones(n_k)
+        g_r = (radial @ ones).view(-1).index_select(0, self.place)
+        g_w = h_w.view(-1, n_k).index_select(0, self.place)
         angle = math.pi / self.grid.rc
-        g_r += (g_w * self.monomials).sum(1) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
+        g_r += ((g_w * self.monomials) @ ones) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
         along = torch.where(self.r > 0, g_r / self.r, 0.0)  # coincident atoms: no direction, no NaN
         g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w) + along[:, None] * self.d
         return g_d

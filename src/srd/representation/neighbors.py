@@ -26,11 +26,12 @@ class NeighborList:
 
 
 def crystal_pairs(cart: np.ndarray, matrix: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, j, image) of one crystal within `radius`, without the atom itself in its own image, sorted by centre."""
+    """(i, j, image) of one crystal within `radius`, without the atom itself in its own image, sorted by centre and
+    then distance (the EAD kernel's layout then finds each Gaussian's pairs at the start of a row)."""
     cart = np.ascontiguousarray(cart, dtype=float)
     i, j, image, dist = find_points_in_spheres(cart, cart, float(radius), _PBC, np.ascontiguousarray(matrix, float))
     keep = ~((i == j) & np.all(image == 0, axis=1))
-    order = np.argsort(i[keep], kind="stable")  # the EAD kernel's padded layout needs pairs grouped by centre
+    order = np.lexsort((dist[keep], i[keep]))
     return i[keep][order].astype(np.int64), j[keep][order].astype(np.int64), image[keep][order].astype(float)
 
 

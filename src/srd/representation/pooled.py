@@ -53,6 +53,7 @@ class _Saved:
     pooled_min: torch.Tensor
     disp: torch.Tensor
     r: torch.Tensor
+    structure: torch.Tensor  # (P,) crystal of each pair
     d_min: torch.Tensor
 
 
@@ -60,16 +61,14 @@ def _forward(pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch
              grid: EADGrid, keep: bool) -> tuple[torch.Tensor, _Saved]:
     n_structures = cell.shape[0]
     disp = displacements(pos, cell, batch, pairs)
-    sums = EADSums(disp, pairs.center, numbers[pairs.neighbor], pos.shape[0], grid, keep=keep)
+    sums = EADSums(disp, pairs.layout(pos.shape[0]), numbers[pairs.neighbor], pos.shape[0], grid, keep=keep)
     feats = sums.features()
-    r = torch.linalg.vector_norm(disp, dim=1)
-    d_min = r.new_full((n_structures,), torch.inf).scatter_reduce(
-        0, batch[pairs.center], r, reduce="amin", include_self=False
-    )
+    r, structure = sums.r, batch[pairs.center]
+    d_min = r.new_full((n_structures,), torch.inf).scatter_reduce(0, structure, r, reduce="amin", include_self=False)
     pooled_max = segment_pool(feats, batch, n_structures, "amax")
     pooled_min = segment_pool(feats, batch, n_structures, "amin")
     R = torch.cat([pooled_max, pooled_min, d_min[:, None]], dim=1)
-    return R, _Saved(sums, feats, pooled_max, pooled_min, disp, r, d_min)
+    return R, _Saved(sums, feats, pooled_max, pooled_min, disp, r, structure, d_min)
 
 
 class StructureDescriptor(torch.autograd.Function):
@@ -93,9 +92,14 @@ class StructureDescriptor(torch.autograd.Function):
         g_feats = tied_share(fwd.feats, fwd.pooled_max, batch, grad[:, :n_e])
         g_feats += tied_share(fwd.feats, fwd.pooled_min, batch, grad[:, n_e:2 * n_e])
         g_disp = fwd.sums.grad_disp(g_feats)
-        structure = batch[pairs.center]
-        g_r = tied_share(fwd.r[:, None], fwd.d_min[:, None], structure, grad[:, -1:])  # d r / d disp = disp / r
-        g_disp += torch.where(fwd.r[:, None] > 0, g_r / fwd.r[:, None], 0.0) * fwd.disp
+        structure = fwd.structure
+        # d_min: only the few pairs at the shortest distance get a gradient (d r / d disp = disp / r), shared evenly
+        tied = torch.nonzero(fwd.r == fwd.d_min[structure]).squeeze(1)
+        tied_structure = structure[tied]
+        count = torch.bincount(tied_structure, minlength=ctx.n_structures)
+        r_tied = fwd.r[tied]
+        g_r = torch.where(r_tied > 0, grad[tied_structure, -1] / (count[tied_structure] * r_tied), 0.0)
+        g_disp.index_add_(0, tied, g_r[:, None] * fwd.disp[tied])
         g_pos = g_cell = None
         if ctx.needs_input_grad[0]:
             g_pos = torch.zeros(ctx.n_atoms, 3, dtype=g_disp.dtype, device=g_disp.device)
