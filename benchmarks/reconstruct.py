@@ -35,15 +35,19 @@ GRID = EADGrid()
 LAYOUT = VectorLayout.from_grid(GRID)
 
 
-def load(dataset: str, split: str, n: int | None = None, seed: int = 0) -> list[Crystal]:
-    """Canonical crystals of a split, or a seeded random subset of n of them."""
+def load(dataset: str, split: str, n: int | None = None, seed: int = 0,
+         atoms: tuple[int, int] | None = None) -> list[Crystal]:
+    """Canonical crystals of a split, or a seeded random subset of n of them (of those with `atoms` = (lo, hi))."""
     from pymatgen.core import Structure
 
     df = pd.read_csv(DATA / dataset / f"{split}.csv.gz")
-    if n is not None and n < len(df):
-        df = df.iloc[np.sort(np.random.default_rng(seed).choice(len(df), n, replace=False))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if atoms is not None:
+            sizes = np.array([len(Structure.from_str(cif, fmt="cif")) for cif in df["cif"]])
+            df = df[(sizes >= atoms[0]) & (sizes <= atoms[1])]
+        if n is not None and n < len(df):
+            df = df.iloc[np.sort(np.random.default_rng(seed).choice(len(df), n, replace=False))]
         return [Crystal.from_pymatgen(Structure.from_str(cif, fmt="cif"), str(mid))
                 for cif, mid in zip(df["cif"], df["material_id"])]
 
@@ -62,7 +66,8 @@ def val_scaler(dataset: str) -> Scaler:
 
 def quality(args: argparse.Namespace) -> dict:
     settings = resolve({"preset": args.preset, **dict(kv.split("=", 1) for kv in args.set)})
-    crystals = load(args.dataset, args.split, args.n, args.seed)
+    atoms = tuple(int(x) for x in args.atoms.split("-")) if args.atoms else None
+    crystals = load(args.dataset, args.split, args.n, args.seed, atoms)
     scaler = val_scaler(args.dataset)
     R = representation(crystals, GRID)
     targets = [Target(r[LAYOUT.structure], c.numbers, c.lattice, seed=args.seed * 100003 + k)
@@ -139,6 +144,7 @@ def main() -> None:
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--preset", default="fast")
     q.add_argument("--set", nargs="*", default=[], help="overrides key=value")
+    q.add_argument("--atoms", help="only cells with LO-HI atoms, e.g. 7-10")
     q.add_argument("-v", "--verbose", action="store_true")
     sp = sub.add_parser("speed")
     sp.add_argument("--structures", type=int, default=4)

@@ -130,6 +130,19 @@ def test_early_stop_retires_converged_structures(scaler: Scaler) -> None:
     assert result.steps == 2 * 5 and result.hops == 1 and result.history == [result.loss]
 
 
+def test_patience_retires_structures_that_stopped_improving(scaler: Scaler) -> None:
+    """Rock salt's R_str asked of a cell 30 % too large cannot be reproduced: with patience 1 the structure stops after
+    the first hop that does not halve its loss; without patience it runs every hop."""
+    (target,) = targets([ROCKSALT])
+    impossible = Target(target.r_str, target.numbers, ROCKSALT.lattice * np.array([1.3, 1.3, 1.3, 1, 1, 1]), seed=1)
+    (stopped,) = reconstruct([impossible], scaler, GRID,
+                             resolve({"trials": 2, "hops": 4, "steps": 15, "patience": 1, "min_gain": 0.5}))
+    assert stopped.hops == 2 and stopped.steps == 2 * 2 * 15 and len(stopped.history) == 2
+    assert stopped.history[-1] > 0.5 * stopped.history[0]
+    (unlimited,) = reconstruct([impossible], scaler, GRID, resolve({"trials": 2, "hops": 4, "steps": 15}))
+    assert unlimited.hops == 4 and unlimited.history[:2] == stopped.history
+
+
 def test_spread_starts_respect_min_distance() -> None:
     frac = spread_starts(np.random.default_rng(0), 4, 6, np.eye(3) * 6.0, 2.0)
     for f in frac:

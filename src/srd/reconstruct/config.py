@@ -40,6 +40,8 @@ class Settings:
     start_grid: int = 4  # special positions (0, 1/4, 1/2, ...) where many crystals put their atoms
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
     check_every: int = 50  # steps between early-stopping checks
+    patience: int = 0  # stop a structure whose best loss fell by less than min_gain over this many hops (0 = never)
+    min_gain: float = 0.1  # relative fall of the best loss that counts as progress for `patience`
     min_feature_range: float = 1e-6  # leave out of the loss features whose scaler range (log1p units) is below this
     skin: float = 1.0  # neighbour-list skin, A: lists are rebuilt when an atom moved more than skin / 2
     batch_structures: int = 16  # structures per batch (each with `trials` replicas)
@@ -61,7 +63,8 @@ class Settings:
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
-            (self.check_every >= 1, "check_every must be >= 1"),
+            (self.check_every >= 1, "check_every must be >= 1"), (self.patience >= 0, "patience must be >= 0"),
+            (0 <= self.min_gain < 1, "min_gain must be in [0, 1)"),
             (self.dtype in ("float32", "float64"), "dtype must be 'float32' or 'float64'"),
             (self.device in ("auto", "cpu", "cuda"), "device must be 'auto', 'cpu' or 'cuda'"),
         ]

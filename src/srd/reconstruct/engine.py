@@ -200,9 +200,21 @@ class _Batch:
                 self.results[s].loss = float(losses[k, best])
                 self.results[s].frac = (cart @ np.linalg.inv(self.matrices[s])) % 1.0
 
-    def retire_converged(self, mid_hop: bool) -> None:
-        """Drop the replicas of structures whose loss is below tol from every tensor of the batch."""
-        done = np.array([self.active[s] and self.results[s].loss < self.s.tol for s in range(len(self.active))])
+    def converged(self) -> np.ndarray:
+        """Per structure: active and reproduced (best loss below tol)."""
+        return np.array([self.active[s] and self.results[s].loss < self.s.tol for s in range(len(self.active))])
+
+    def stalled(self) -> np.ndarray:
+        """Per structure: active, and its best loss fell by less than min_gain over the last `patience` hops.
+
+        Such a structure has every trial stuck in a false minimum; running its remaining hops is what made the
+        structures never found the most expensive ones."""
+        p = self.s.patience
+        return np.array([p > 0 and self.active[s] and len(h := self.results[s].history) > p
+                         and h[-1] > (1.0 - self.s.min_gain) * h[-1 - p] for s in range(len(self.active))])
+
+    def retire(self, done: np.ndarray, mid_hop: bool) -> None:
+        """Drop the replicas of the structures marked done from every tensor of the batch."""
         if not done.any():
             return
         for s in np.flatnonzero(done) if mid_hop else ():  # the interrupted hop counts
@@ -255,14 +267,14 @@ class _Batch:
                 self.step(self._lr(k, self.s.steps))
                 if self.s.tol > 0 and (k + 1) % self.s.check_every == 0 and k + 1 < self.s.steps:
                     self.record()
-                    self.retire_converged(mid_hop=True)
+                    self.retire(self.converged(), mid_hop=True)
                     if not self.active.any():
                         return self.results
             self.record()
             for s in np.flatnonzero(self.active):
                 self.results[s].hops += 1
                 self.results[s].history.append(self.results[s].loss)
-            self.retire_converged(mid_hop=False)
+            self.retire(self.converged() | self.stalled(), mid_hop=False)
             if not self.active.any():
                 break
             if h + 1 < self.s.hops:
