@@ -15,7 +15,7 @@ from srd.representation.grid import EADGrid
 def dense_structure_ead(pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch: torch.Tensor,
                         pairs: Pairs, grid: EADGrid) -> torch.Tensor:
     """[max-pool | min-pool] of the per-atom EAD; `pairs` must reach rc (no pruning)."""
-    disp = displacements(pos, cell, batch, pairs).T.contiguous()
+    disp = displacements(pos, cell, batch, pairs)
     r = torch.linalg.vector_norm(disp, dim=1)
     fc = 0.5 * (torch.cos(math.pi * r / grid.rc) + 1.0) * (r < grid.rc)
     eta = torch.tensor(grid.etas, dtype=pos.dtype).repeat_interleave(len(grid.mus))

@@ -49,7 +49,7 @@ def plain_ead(disp: torch.Tensor, center: torch.Tensor, z: torch.Tensor, n_atoms
 
 def plain_descriptor(pos: torch.Tensor, cell: torch.Tensor, batch: CrystalBatch, grid: EADGrid) -> torch.Tensor:
     """R_str of one crystal by plain autograd ops: amax/amin over atoms and over pairs share tied gradients."""
-    disp = displacements(pos, cell, batch.batch, batch.pairs).T
+    disp = displacements(pos, cell, batch.batch, batch.pairs)
     feats = plain_ead(disp, batch.pairs.center, batch.numbers[batch.pairs.neighbor], pos.shape[0], grid)
     d_min = torch.linalg.vector_norm(disp, dim=1).amin()
     return torch.cat([feats.amax(0), feats.amin(0), d_min[None]])[None]
@@ -128,7 +128,7 @@ def test_stale_pair_lists_out_of_distance_order_stay_exact() -> None:
     grid = EADGrid()
     stale = CrystalBatch.build([TRICLINIC], grid.cutoff + 1.5, torch.float64)
     moved = stale.pos + 0.35 * torch.rand(stale.pos.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    r = torch.linalg.vector_norm(displacements(moved, stale.cell, stale.batch, stale.pairs), dim=0)
+    r = torch.linalg.vector_norm(displacements(moved, stale.cell, stale.batch, stale.pairs), dim=1)
     reach = min(eta_reach(grid))
     beyond_then_within = [(r[stale.pairs.center == c][:-1] >= reach) & (r[stale.pairs.center == c][1:] < reach) for c in range(3)]
     assert any(bool(b.any()) for b in beyond_then_within)  # the case under test occurs

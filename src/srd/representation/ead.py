@@ -41,12 +41,9 @@ class PairLayout:
     slot: torch.Tensor  # (P,) position within its row
     block: torch.Tensor  # (P,) block of its row
     width: int
-    neighbor_xyz: torch.Tensor  # (3P,) where the pair's neighbour's x, y, z sit in a flattened (3, n_atoms) array
-    center_xyz: torch.Tensor  # (3P,) the same for its centre
-    _places: dict[int, torch.Tensor] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def build(cls, center: torch.Tensor, neighbor: torch.Tensor, n_atoms: int) -> "PairLayout":
+    def build(cls, center: torch.Tensor, n_atoms: int) -> "PairLayout":
         counts = torch.bincount(center, minlength=n_atoms)
         atom_of_row = torch.argsort(counts, stable=True)
         row_of_atom = torch.empty_like(atom_of_row)
@@ -58,16 +55,7 @@ class PairLayout:
         slot = torch.empty_like(row)
         slot[order] = torch.arange(len(order), device=center.device) - starts[row[order]]
         width = max(int(row_counts.max()) if n_atoms else 0, 1)
-        xyz = torch.arange(3, device=center.device)[:, None] * n_atoms
-        return cls(atom_of_row, row_of_atom, row * width + slot, slot, row // ATOMS_PER_BLOCK, width,
-                   (xyz + neighbor).reshape(-1), (xyz + center).reshape(-1))
-
-    def places(self, rows: int) -> torch.Tensor:
-        """(rows * P,) index of each pair's place in every row of a flattened (rows, n_atoms, width) array."""
-        if rows not in self._places:
-            size = len(self.atom_of_row) * self.width
-            self._places[rows] = (torch.arange(rows, device=self.place.device)[:, None] * size + self.place).reshape(-1)
-        return self._places[rows]
+        return cls(atom_of_row, row_of_atom, row * width + slot, slot, row // ATOMS_PER_BLOCK, width)
 
 
 @dataclass(frozen=True)
@@ -76,7 +64,7 @@ class Pairs:
 
     center: torch.Tensor  # (P,) long
     neighbor: torch.Tensor  # (P,) long
-    image: torch.Tensor  # (3, P) float: lattice-vector multiples, one row per lattice vector
+    image: torch.Tensor  # (P, 3) float
     _layouts: dict[int, PairLayout] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -84,13 +72,13 @@ class Pairs:
         return cls(
             center=torch.as_tensor(nl.center, device=device),
             neighbor=torch.as_tensor(nl.neighbor, device=device),
-            image=torch.as_tensor(nl.image.T, device=device, dtype=dtype).contiguous(),
+            image=torch.as_tensor(nl.image, device=device, dtype=dtype),
         )
 
     def layout(self, n_atoms: int) -> PairLayout:
         """The kernel layout of these pairs over n_atoms atoms, built on first use."""
         if n_atoms not in self._layouts:
-            self._layouts[n_atoms] = PairLayout.build(self.center, self.neighbor, n_atoms)
+            self._layouts[n_atoms] = PairLayout.build(self.center, n_atoms)
         return self._layouts[n_atoms]
 
 
@@ -169,7 +157,7 @@ def separable_mu_factor(grid: EADGrid, e: int, mu: torch.Tensor) -> torch.Tensor
 def ead_per_atom(
     disp: torch.Tensor, layout: PairLayout, z_neighbor: torch.Tensor, n_atoms: int, grid: EADGrid
 ) -> torch.Tensor:
-    """Per-atom EAD features (n_atoms, N_e), ordered (order, eta, mu), of the pair displacements `disp` (3, P).
+    """Per-atom EAD features (n_atoms, N_e), ordered (order, eta, mu), of the pair displacements `disp`.
 
     Not differentiable by autograd: gradients come from `EADSums.grad_disp`, which `srd.representation.pooled`
     chains through pooling and displacements (recording every padded temporary for autograd would cost more than
@@ -184,11 +172,8 @@ class EADSums:
 
     Pairs sit in a padded (rows, width) layout (PairLayout) in which the pairs an eta can reach (r < eta_reach) are
     nearly a prefix of every row, so each eta contracts a slice of the same layout with one batched matmul
-    (K, width) @ (width, n_mu). Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of every
-    (eta, block) are kept for `grad_disp`.
-
-    Per-pair quantities are rows of P numbers: disp is (3, P), the monomials and W are (K, P) or (K, rows, width).
-    torch broadcasts and reduces over such a leading dimension several times faster than over a trailing one of 3 or 4.
+    (K, width) @ (width, n_mu). Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of every (eta, block) are kept for
+    `grad_disp`.
     """
 
     def __init__(self, disp: torch.Tensor, layout: PairLayout, z_neighbor: torch.Tensor, n_atoms: int,
@@ -197,7 +182,7 @@ class EADSums:
         self.consts = grid_tensors(grid, disp.dtype, disp.device)
         thresholds = self.consts.thresholds
         self.reaches, self.powers = self.consts.reaches, self.consts.powers
-        self.d, self.r = disp, disp.square().sum(0).sqrt_()  # vector_norm over dim 0 is ~20x slower
+        self.d, self.r = disp, torch.linalg.vector_norm(disp, dim=1)
         # Level of a pair: how many reaches it is not within (level n_levels: beyond every reach, as neighbour lists
         # with a skin hold). Those pairs stay in the layout with Z = 0: they weigh nothing and get no gradient, which
         # is cheaper than gathering every per-pair tensor down to the pairs in reach.
@@ -206,7 +191,7 @@ class EADSums:
         self.z = torch.where(level < n_levels, z_neighbor.to(disp.dtype), 0.0)  # every reach is < rc: fc needs no mask
         self.zfc = self.z * 0.5 * (torch.cos(math.pi * self.r / grid.rc) + 1.0)
         ones = torch.ones_like(self.r)
-        self.monomials = torch.stack([monomial(self.d, p) if any(p) else ones for p in self.powers])  # (K, P)
+        self.monomials = torch.stack([monomial(self.d, p) if any(p) else ones for p in self.powers], dim=1)  # (P, K)
 
         # Each eta contracts, per block, the prefix of the rows up to their last pair within its reach.
         self.atom_of_row, self.row_of_atom, self.place = layout.atom_of_row, layout.row_of_atom, layout.place
@@ -217,10 +202,9 @@ class EADSums:
         within = last.view(n_blocks, n_levels + 1)[:, :n_levels].cummax(1).values  # (block, level)
         self.widths = within[:, self.consts.ranks].T.tolist()  # (eta, block)
         self.r_pad = self.r.new_zeros(n_atoms * width).index_copy_(0, self.place, self.r).view(n_atoms, width)
-        self.places = layout.places(len(self.powers))
-        self.w_pad = self.r.new_zeros(len(self.powers) * n_atoms * width).index_copy_(
-            0, self.places, (self.monomials * self.zfc).view(-1)
-        ).view(len(self.powers), n_atoms, width)
+        self.w_pad = self.r.new_zeros(n_atoms * width, len(self.powers)).index_copy_(
+            0, self.place, self.monomials * self.zfc[:, None]
+        ).view(n_atoms, width, len(self.powers))
 
         self.kept: list[tuple[torch.Tensor, torch.Tensor | None]] = []  # per block: Gaussians, W factor
         self.sums = self.r.new_empty(len(grid.etas), n_atoms, len(self.powers), len(grid.mus))  # rows: layout order
@@ -233,8 +217,8 @@ class EADSums:
         for (e, rows, width), shape, offset in zip(self.blocks(), shapes, offsets):
             g = buffer[offset:offset + math.prod(shape)].view(shape)
             factor = self.gaussians(e, self.r_pad[rows, :width], out=g)
-            w = self.w_pad[:, rows, :width]
-            sums = torch.bmm((w if factor is None else w * factor).transpose(0, 1), g)
+            w = self.w_pad[rows, :width]
+            sums = torch.bmm((w if factor is None else w * factor).transpose(1, 2), g)
             mu_factor = self.consts.mu_factor[e]
             self.sums[e, rows] = sums if mu_factor is None else sums.mul_(mu_factor)
             if keep:
@@ -248,7 +232,7 @@ class EADSums:
 
     def gaussians(self, e: int, r_pad: torch.Tensor, out: torch.Tensor) -> torch.Tensor | None:
         """Fill out (rows, width, n_mu) with eta's Gaussians exp(-eta (r - mu)^2), or with their (r, mu) factor when
-        they separate (`separable_mu_factor`). Returns the factor (rows, width) that W is to be multiplied by (None:
+        they separate (`separable_mu_factor`). Returns the factor (rows, width, 1) that W is to be multiplied by (None:
         1): the r factor of separable Gaussians, and 0 for pairs beyond eta's reach.
 
         A row's slice may hold pairs beyond the reach (its width is set by the block's widest row, and atoms that
@@ -262,12 +246,12 @@ class EADSums:
             x = r_pad.clamp_max(reach) - mu_middle(self.grid)[0]  # pairs beyond the reach must not overflow
             torch.mul((2.0 * eta * x)[..., None], self.consts.mu_centered, out=out).exp_()
             r_factor = torch.exp(x.square_().mul_(-eta))
-            return torch.where(r_pad < reach, r_factor, 0.0) if masked else r_factor
+            return (torch.where(r_pad < reach, r_factor, 0.0) if masked else r_factor)[..., None]
         floor = -math.log(1.0 / self.grid.tolerance) - 10.0
         scale = math.sqrt(eta)
         dist = torch.sub((r_pad * scale)[..., None], self.consts.mu * scale, out=out)
         torch.addcmul(self.r.new_zeros(()), dist, dist, value=-1.0, out=dist).clamp_min_(floor).exp_()
-        return (r_pad < reach).to(r_pad.dtype) if masked else None
+        return (r_pad < reach)[..., None].to(r_pad.dtype) if masked else None
 
     def features(self) -> torch.Tensor:
         """rho = sum_k weight_k S_k^2 per order, (n_atoms, N_e) ordered (order, eta, mu)."""
@@ -279,59 +263,59 @@ class EADSums:
         return rho[:, self.row_of_atom].permute(1, 2, 0, 3).reshape(self.n_atoms, -1)
 
     def grad_disp(self, grad: torch.Tensor) -> torch.Tensor:
-        """dL/d(disp), (3, n_pairs), from dL/d(features).
+        """dL/d(disp), (n_pairs, 3), from dL/d(features).
 
         dL/dS_k = 2 weight_k S_k dL/drho_order(k). Per pair, dL/dW_k = sum_mu dL/dS_k g_mu and the Gaussians'
-        d/dr = sum_k W_k sum_mu dL/dS_k (-2 eta (r - mu)) g_mu: both come from one batched matmul of
-        [dL/dS_k | mu dL/dS_k] with the kept Gaussians. The chain through W_k = Z fc(r) x^lx y^ly z^lz then runs per
-        pair.
+        d/dr = sum_k W_k sum_mu dL/dS_k (-2 eta (r - mu)) g_mu: both come from one batched matmul of the kept
+        Gaussians with [dL/dS_k | mu dL/dS_k]. The chain through W_k = Z fc(r) x^lx y^ly z^lz then runs per pair.
         """
         n_eta, _, n_k, n_mu = self.sums.shape
         consts = self.consts
         g_rho = grad.reshape(self.n_atoms, len(self.grid.orders), n_eta, n_mu).permute(2, 0, 1, 3)
         g_sums = 2.0 * consts.weight[:, None] * self.sums * g_rho[:, self.atom_of_row][:, :, consts.order_index]
-        lhs = torch.cat([g_sums, g_sums * consts.mu], dim=2)  # (eta, rows, 2K, n_mu)
-        # Per padded pair: h_w = dL/dW and h_r = sum_e 2 eta [h_mu dS, h_dS], accumulated over the etas.
+        rhs = torch.cat([g_sums, g_sums * consts.mu], dim=2).transpose(2, 3)  # (eta, rows, n_mu, 2K)
+        # Per padded pair: h_w = dL/dW and h_r = sum_e 2 eta [h_mu dS - r h_dS], accumulated over the etas.
         h_w = torch.zeros_like(self.w_pad)
-        h_r = self.w_pad.new_zeros(2 * n_k, *self.w_pad.shape[1:])
+        h_r = self.w_pad.new_zeros(*self.w_pad.shape[:2], 2 * n_k)
         for (e, rows, width), (g, factor) in zip(self.blocks(), self.kept):
             mu_factor = consts.mu_factor[e]
-            h = torch.bmm(lhs[e, rows] if mu_factor is None else lhs[e, rows] * mu_factor, g.transpose(1, 2))
+            h = torch.bmm(g, rhs[e, rows] if mu_factor is None else rhs[e, rows] * mu_factor[:, None])  # (rows, width, 2K)
             if factor is not None:
-                h.mul_(factor[:, None])
-            h = h.transpose(0, 1)  # (2K, rows, width)
-            h_w[:, rows, :width] += h[:n_k]
-            h_r[:, rows, :width].add_(h, alpha=2.0 * self.grid.etas[e])
-        radial = torch.addcmul(h_r[n_k:], h_r[:n_k], self.r_pad, value=-1.0).mul_(self.w_pad).sum(0)
-        g_r = radial.view(-1).index_select(0, self.place)
-        g_w = h_w.view(-1).index_select(0, self.places).view(n_k, -1)
+                h.mul_(factor)
+            h_w[rows, :width] += h[..., :n_k]
+            h_r[rows, :width].add_(h, alpha=2.0 * self.grid.etas[e])
+        radial = torch.addcmul(h_r[..., n_k:], h_r[..., :n_k], self.r_pad[..., None], value=-1.0).mul_(self.w_pad)
+        ones = self.r.new_ones(n_k)
+        g_r = (radial @ ones).view(-1).index_select(0, self.place)
+        g_w = h_w.view(-1, n_k).index_select(0, self.place)
         angle = math.pi / self.grid.rc
-        g_r += (g_w * self.monomials).sum(0) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
+        g_r += ((g_w * self.monomials) @ ones) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
         along = torch.where(self.r > 0, g_r / self.r, 0.0)  # coincident atoms: no direction, no NaN
-        return torch.addcmul(along * self.d, self.zfc, monomial_grad(self.d, self.powers, g_w))
+        g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w) + along[:, None] * self.d
+        return g_d
 
 
 def monomial(d: torch.Tensor, power: tuple[int, ...], start: torch.Tensor | None = None) -> torch.Tensor | None:
-    """start * x^lx y^ly z^lz for every pair (column) of d (3, P), computing only the factors that are not 1.
+    """start * x^lx y^ly z^lz for every row of d, (P,), computing only the factors that are not 1.
 
     Returns `start` itself when every exponent is 0 (None when there is nothing to multiply).
     """
     for axis, n in enumerate(power):
         if n:
-            factor = d[axis] if n == 1 else d[axis] ** n
+            factor = d[:, axis] if n == 1 else d[:, axis] ** n
             start = factor if start is None else start * factor
     return start
 
 
-def monomial_grad(d: torch.Tensor, powers: tuple[tuple[int, int, int], ...], g_m: torch.Tensor) -> torch.Tensor:
-    """sum_k g_m[k] d(monomial_k)/dd, (3, P), using d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz."""
-    rows = []
+def monomial_grad(d: torch.Tensor, powers: list[tuple[int, int, int]], g_m: torch.Tensor) -> torch.Tensor:
+    """sum_k g_m[:, k] d(monomial_k)/dd, (P, 3), using d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz."""
+    columns = []
     for axis in range(3):
         terms = []
         for k, power in enumerate(powers):
             if power[axis]:
                 lower = tuple(n - (a == axis) for a, n in enumerate(power))
-                term = monomial(d, lower, start=g_m[k])
+                term = monomial(d, lower, start=g_m[:, k])
                 terms.append(term if power[axis] == 1 else power[axis] * term)
-        rows.append(sum(terms[1:], start=terms[0]) if terms else torch.zeros_like(d[0]))
-    return torch.stack(rows)
+        columns.append(sum(terms[1:], start=terms[0]) if terms else torch.zeros_like(d[:, 0]))
+    return torch.stack(columns, dim=1)

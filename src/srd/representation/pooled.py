@@ -17,15 +17,12 @@ from srd.representation.grid import EADGrid
 
 
 def displacements(pos: torch.Tensor, cell: torch.Tensor, batch: torch.Tensor, pairs: Pairs) -> torch.Tensor:
-    """r_j + image @ cell - r_i for every pair, (3, P) (rows of P numbers, as the EAD kernel keeps them)."""
-    layout = pairs.layout(pos.shape[0])
-    xyz = pos.T.contiguous().view(-1)
-    disp = (xyz.index_select(0, layout.neighbor_xyz) - xyz.index_select(0, layout.center_xyz)).view(3, -1)
-    n_structures = cell.shape[0]
-    entry = torch.arange(9, device=pos.device)[:, None] * n_structures + batch.index_select(0, pairs.center)
-    lattice = cell.reshape(-1, 9).T.contiguous().view(-1).index_select(0, entry.view(-1)).view(9, -1)  # per pair
-    for k in range(3):  # + image_k * lattice vector k
-        disp.addcmul_(pairs.image[k], lattice[3 * k:3 * k + 3])
+    """r_j + image @ cell - r_i for every pair, (P, 3)."""
+    rows = cell.reshape(-1, 9).index_select(0, batch.index_select(0, pairs.center))  # (P, 9): the pair's lattice
+    image = pairs.image
+    disp = pos.index_select(0, pairs.neighbor) - pos.index_select(0, pairs.center)
+    for k in range(3):  # + image_k * lattice vector k, without materialising a (P, 3, 3) lattice per pair
+        disp.addcmul_(image[:, k:k + 1], rows[:, 3 * k:3 * k + 3])
     return disp
 
 
@@ -66,7 +63,7 @@ def _forward(pos: torch.Tensor, cell: torch.Tensor, numbers: torch.Tensor, batch
     disp = displacements(pos, cell, batch, pairs)
     sums = EADSums(disp, pairs.layout(pos.shape[0]), numbers[pairs.neighbor], pos.shape[0], grid, keep=keep)
     feats = sums.features()
-    r, structure = sums.r, batch.index_select(0, pairs.center)
+    r, structure = sums.r, batch[pairs.center]
     d_min = r.new_full((n_structures,), torch.inf).scatter_reduce(0, structure, r, reduce="amin", include_self=False)
     pooled_max = segment_pool(feats, batch, n_structures, "amax")
     pooled_min = segment_pool(feats, batch, n_structures, "amin")
@@ -102,16 +99,14 @@ class StructureDescriptor(torch.autograd.Function):
         count = torch.bincount(tied_structure, minlength=ctx.n_structures)
         r_tied = fwd.r[tied]
         g_r = torch.where(r_tied > 0, grad[tied_structure, -1] / (count[tied_structure] * r_tied), 0.0)
-        g_disp.index_add_(1, tied, g_r * fwd.disp[:, tied])
+        g_disp.index_add_(0, tied, g_r[:, None] * fwd.disp[tied])
         g_pos = g_cell = None
         if ctx.needs_input_grad[0]:
-            layout, flat = pairs.layout(ctx.n_atoms), g_disp.view(-1)
-            g_pos = g_disp.new_zeros(3 * ctx.n_atoms).index_add_(0, layout.neighbor_xyz, flat)
-            g_pos = g_pos.index_add_(0, layout.center_xyz, flat, alpha=-1.0).view(3, -1).T
-        if ctx.needs_input_grad[1]:  # d disp_j / d cell[k, j] = image_k
-            per_pair = (pairs.image[:, None, :] * g_disp[None, :, :]).view(9, -1)
-            g_cell = g_disp.new_zeros(9, ctx.n_structures).index_add_(1, structure, per_pair)
-            g_cell = g_cell.T.reshape(ctx.n_structures, 3, 3)
+            g_pos = torch.zeros(ctx.n_atoms, 3, dtype=g_disp.dtype, device=g_disp.device)
+            g_pos.index_add_(0, pairs.neighbor, g_disp).index_add_(0, pairs.center, -g_disp)
+        if ctx.needs_input_grad[1]:
+            g_cell = torch.zeros(ctx.n_structures, 3, 3, dtype=g_disp.dtype, device=g_disp.device)
+            g_cell.index_add_(0, structure, pairs.image[:, :, None] * g_disp[:, None, :])
         return g_pos, g_cell, None, None, None, None
 
 
