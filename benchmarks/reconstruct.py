@@ -64,10 +64,17 @@ def val_scaler(dataset: str) -> Scaler:
     return Scaler.load(path)
 
 
+def atom_range(text: str) -> tuple[int, int]:
+    """'LO-HI' -> (LO, HI), for --atoms."""
+    lo, _, hi = text.partition("-")
+    if not (lo.isdigit() and hi.isdigit() and int(lo) <= int(hi)):
+        raise argparse.ArgumentTypeError(f"--atoms wants LO-HI with LO <= HI, e.g. 7-10; got {text!r}")
+    return int(lo), int(hi)
+
+
 def quality(args: argparse.Namespace) -> dict:
     settings = resolve({"preset": args.preset, **dict(kv.split("=", 1) for kv in args.set)})
-    atoms = tuple(int(x) for x in args.atoms.split("-")) if args.atoms else None
-    crystals = load(args.dataset, args.split, args.n, args.seed, atoms)
+    crystals = load(args.dataset, args.split, args.n, args.seed, args.atoms)
     scaler = val_scaler(args.dataset)
     R = representation(crystals, GRID)
     targets = [Target(r[LAYOUT.structure], c.numbers, c.lattice, seed=args.seed * 100003 + k)
@@ -144,7 +151,7 @@ def main() -> None:
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--preset", default="fast")
     q.add_argument("--set", nargs="*", default=[], help="overrides key=value")
-    q.add_argument("--atoms", help="only cells with LO-HI atoms, e.g. 7-10")
+    q.add_argument("--atoms", type=atom_range, help="only cells with LO-HI atoms, e.g. 7-10")
     q.add_argument("-v", "--verbose", action="store_true")
     sp = sub.add_parser("speed")
     sp.add_argument("--structures", type=int, default=4)

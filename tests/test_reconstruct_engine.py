@@ -205,3 +205,6 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
         resolve({"trials": 2.7})
     with pytest.raises(ValueError, match="lr='fast' is not a valid float"):
         resolve({"lr": "fast"})
+    for key, bad in (("patience", -1), ("min_gain", 1.0), ("screen", 0), ("smooth_steps", -5)):
+        with pytest.raises(ValueError, match=f"reconstruct config: {key} must be"):
+            resolve({key: bad})

@@ -36,7 +36,8 @@ def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, r
 
 def tied_share(values: torch.Tensor, pooled: torch.Tensor, segment: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
     """Gradient of a max/min pool w.r.t. its inputs, shared evenly among tied rows (autograd's rule for
-    scatter_reduce): symmetry-equivalent atoms have equal features, and every pair appears twice in d_min."""
+    scatter_reduce): symmetry-equivalent atoms have equal features. (d_min, a min over pairs, shares the same way in
+    StructureDescriptor.backward, over the few tied pairs only.)"""
     tied = values == pooled[segment]
     count = torch.zeros_like(pooled).index_add_(0, segment, tied.to(pooled.dtype))
     return torch.where(tied, (grad / count.clamp_min(1.0))[segment], 0.0)
