@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import spglib
 import torch
 from pymatgen.analysis.structure_matcher import StructureMatcher
 
@@ -97,6 +98,22 @@ def test_screened_starts_are_the_best_candidates(scaler: Scaler) -> None:
 
     plain, screened = start_losses(1), start_losses(8)
     assert np.all(screened <= plain + 1e-12) and screened.mean() < plain.mean()
+
+
+def test_symmetric_starts_are_crystals_of_a_group_the_lattice_admits(scaler: Scaler) -> None:
+    """start_symmetric = 1: every start of the cubic perovskite is a cubic crystal (a uniform start is triclinic
+    P1); start_symmetric = 0 leaves the starts as they were."""
+    (target,) = targets([PEROVSKITE])
+
+    def start_groups(share: float) -> list[int]:
+        settings = resolve({"trials": 6, "start": "uniform", "start_symmetric": share, "dtype": "float64"})
+        batch = _Batch([target], scaler, GRID, settings)
+        matrix = batch.matrices[0]
+        frac = (batch.pos.numpy() @ np.linalg.inv(matrix)).reshape(6, -1, 3)
+        return [spglib.get_symmetry_dataset((matrix, f, PEROVSKITE.numbers), symprec=1e-3).number for f in frac]
+
+    assert all(195 <= g <= 230 for g in start_groups(1.0))
+    assert start_groups(0.0) == [1] * 6
 
 
 def test_unknown_d_min_is_left_out_of_the_loss(scaler: Scaler) -> None:
@@ -205,6 +222,7 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
         resolve({"trials": 2.7})
     with pytest.raises(ValueError, match="lr='fast' is not a valid float"):
         resolve({"lr": "fast"})
-    for key, bad in (("patience", -1), ("min_gain", 1.0), ("screen", 0), ("smooth_steps", -5)):
+    for key, bad in (("patience", -1), ("min_gain", 1.0), ("screen", 0), ("smooth_steps", -5),
+                     ("start_symmetric", 1.5), ("symprec", 0.0)):
         with pytest.raises(ValueError, match=f"reconstruct config: {key} must be"):
             resolve({key: bad})

@@ -39,6 +39,8 @@ class Settings:
     screen: int = 1  # draw trials * screen candidate starts, keep the `trials` with the lowest smooth loss
     start_snap: float = 0.0  # probability that a start coordinate snaps to the nearest multiple of 1/start_grid
     start_grid: int = 4  # special positions (0, 1/4, 1/2, ...) where many crystals put their atoms
+    start_symmetric: float = 0.0  # share of candidate starts that are random crystals of a group the lattice admits
+    symprec: float = 0.1  # A: tolerance of the lattice's Bravais type for `start_symmetric`
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
     check_every: int = 50  # steps between early-stopping checks
     patience: int = 0  # stop a structure whose best loss fell by less than min_gain over this many hops (0 = never)
@@ -62,6 +64,7 @@ class Settings:
             (self.start in ("uniform", "spread"), "start must be 'uniform' or 'spread'"),
             (self.screen >= 1, "screen must be >= 1"),
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
+            (0 <= self.start_symmetric <= 1, "start_symmetric must be in [0, 1]"), (self.symprec > 0, "symprec must be > 0"),
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
             (self.check_every >= 1, "check_every must be >= 1"), (self.patience >= 0, "patience must be >= 0"),

@@ -19,6 +19,7 @@ from srd.reconstruct.config import Settings
 from srd.reconstruct.skin import SkinNeighbors
 from srd.reconstruct.moves import hop_moves
 from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
+from srd.reconstruct.symmetric import lattice_setting, symmetric_starts
 from srd.representation.descriptor import CrystalBatch
 from srd.representation.pooled import structure_descriptor
 from srd.representation.grid import EADGrid
@@ -122,6 +123,10 @@ class _Batch:
             d_min = float(np.clip(np.nan_to_num(target.r_str[-1]), 0.0, 5.0))
             frac = spread_starts(rng, n, target.n_atoms, matrix, self.s.start_min_distance * d_min)
         frac = snap_starts(rng, frac, self.s.start_snap, self.s.start_grid)
+        if self.s.start_symmetric > 0:
+            symmetric = symmetric_starts(rng, round(n * self.s.start_symmetric), target.numbers,
+                                         lattice_setting(matrix, self.s.symprec))
+            frac[:len(symmetric)] = symmetric  # a group that cannot hold the composition leaves the rest as they are
         if n == T:
             return frac
         crystals = [Crystal(target.numbers, f, target.lattice) for f in frac]

@@ -1,0 +1,85 @@
+"""Symmetric starts: random crystals of a space group the target's lattice admits, mapped into the target's cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import spglib
+from pymatgen.core import Lattice
+
+from srd.reconstruct.symmetric import lattice_setting, symmetric_starts
+
+FCC_PRIMITIVE = Lattice.cubic(5.64).matrix @ np.array([[0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
+
+
+def _pair_distance(frac: np.ndarray, matrix: np.ndarray) -> float:
+    delta = frac[1] - frac[0]
+    images = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
+    return float(np.linalg.norm((delta - np.round(delta) + images) @ matrix, axis=1).min())
+
+
+def test_lattice_setting_finds_bravais_type_and_its_groups() -> None:
+    fcc = lattice_setting(FCC_PRIMITIVE, 0.01)
+    assert fcc.groups == (196, 202, 203, 209, 210, 216, 219, 225, 226, 227, 228)
+    assert np.allclose(np.abs(np.linalg.det(fcc.conventional)), 4 * abs(np.linalg.det(FCC_PRIMITIVE)))
+    assert np.allclose(Lattice(fcc.conventional).abc, (5.64,) * 3)
+    hexagonal = lattice_setting(Lattice.hexagonal(3.2, 5.1).matrix, 0.01)
+    assert 150 in hexagonal.groups and 194 in hexagonal.groups  # trigonal P groups live on hexagonal lattices
+    assert 166 not in hexagonal.groups  # rhombohedral ones do not
+    triclinic = lattice_setting(Lattice.from_parameters(4.1, 5.3, 6.7, 71, 83, 97).matrix, 0.01)
+    assert triclinic.groups == (1, 2)
+
+
+def test_symmetric_starts_in_a_primitive_fcc_cell_are_rock_salt_or_zincblende() -> None:
+    """One Na and one Cl in a primitive fcc cell: every F-centred group puts them at a/2 (Fm-3m) or a*sqrt(3)/4
+    (F-43m) from each other; a wrong transform between conventional and primitive cell gives other distances or
+    the wrong number of atoms."""
+    numbers = np.array([11, 17])
+    setting = lattice_setting(FCC_PRIMITIVE, 0.01)
+    starts = symmetric_starts(np.random.default_rng(0), 12, numbers, setting)
+    assert starts.shape == (12, 2, 3)
+    distances = np.array([_pair_distance(f, FCC_PRIMITIVE) for f in starts])
+    assert np.all(np.isclose(distances, 5.64 / 2) | np.isclose(distances, 5.64 * np.sqrt(3) / 4)), distances
+    groups = {spglib.get_symmetry_dataset((FCC_PRIMITIVE, f, numbers), symprec=1e-3).number for f in starts}
+    assert groups <= {216, 225}
+
+
+def test_symmetric_starts_keep_species_order_and_counts() -> None:
+    """Rutile-like TiO2 on a tetragonal lattice: the atoms come back in the order of `numbers`, all distinct."""
+    matrix = Lattice.tetragonal(4.59, 2.96).matrix
+    numbers = np.array([8, 22, 8, 8, 22, 8])
+    starts = symmetric_starts(np.random.default_rng(1), 8, numbers, lattice_setting(matrix, 0.01))
+    assert len(starts) > 0
+    for frac in starts:
+        assert np.all((frac >= 0) & (frac < 1))
+        delta = frac[:, None] - frac[None]
+        delta -= np.round(delta)
+        separation = np.linalg.norm(delta @ matrix, axis=-1) + np.eye(len(numbers)) * 1e3
+        assert separation.min() > 0.1  # no atom duplicated by the conventional -> target mapping
+        symmetry = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3)
+        assert 75 <= symmetry.number <= 142  # tetragonal, as drawn
+
+
+def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
+    setting = lattice_setting(FCC_PRIMITIVE, 0.01)
+    numbers = np.array([11, 17])
+    first = symmetric_starts(np.random.default_rng(5), 4, numbers, setting)
+    assert np.array_equal(first, symmetric_starts(np.random.default_rng(5), 4, numbers, setting))
+
+
+@pytest.mark.parametrize("centred", [False, True])
+def test_orthorhombic_starts_keep_the_lattice_family_and_centring(centred: bool) -> None:
+    """A random axis order is dealt per draw (a group's standard setting fixes its axes); mapped back, every start
+    is still an orthorhombic crystal of this lattice, centred on a C-centred lattice's primitive cell (a crystal
+    drawn on a primitive lattice may have extra translations, so there any centring can show)."""
+    matrix = Lattice.orthorhombic(3.1, 4.7, 6.3).matrix
+    if centred:
+        matrix = np.array([[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]]) @ matrix
+    numbers = np.array([12, 12, 8, 8])
+    setting = lattice_setting(matrix, 0.01)
+    starts = symmetric_starts(np.random.default_rng(2), 12, numbers, setting)
+    assert len(starts) >= 6
+    for frac in starts:
+        symmetry = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3)
+        assert 16 <= symmetry.number <= 74
+        assert not centred or symmetry.international[0] != "P", symmetry.international
