@@ -11,13 +11,21 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import permutations
 
 import numpy as np
 import spglib
 
+_FAMILIES = {"triclinic": (1, 2), "monoclinic": (3, 15), "orthorhombic": (16, 74), "tetragonal": (75, 142),
+             "hexagonal": (143, 194), "cubic": (195, 230)}  # space-group numbers; trigonal ones share hexagonal lattices
 _CENTERINGS = {"P": "P", "A": "C", "B": "C", "C": "C", "I": "I", "F": "F", "R": "R"}  # A/B/C: one face, any axis
-TOLERANCE_FACTOR = 0.5
+_TOLERANCE_FACTOR = 0.5  # x pyxtal's default minimum distances between drawn atoms
 _SAME_SITE = 1e-3  # fractional distance below which two mapped points are one site
+_PERMUTATIONS = list(permutations(range(3)))
+# Axis orders per centring letter of a group: which of the lattice's axes becomes the group's a, b, c. A C-centred
+# lattice's c axis must be the group's c for a C group, its a for an A group (the centred face is then b-c).
+_AXIS_ORDERS = {"P": _PERMUTATIONS, "I": _PERMUTATIONS, "F": _PERMUTATIONS,
+                **{letter: [p for p in _PERMUTATIONS if p[axis] == 2] for axis, letter in enumerate("ABC")}}
 
 
 @dataclass(frozen=True)
@@ -36,10 +44,6 @@ def _group(number: int):
     from pyxtal.symmetry import Group
 
     return Group(number)
-
-
-_FAMILIES = {"triclinic": (1, 2), "monoclinic": (3, 15), "orthorhombic": (16, 74), "tetragonal": (75, 142),
-             "hexagonal": (143, 194), "cubic": (195, 230)}  # trigonal groups share the hexagonal lattices
 
 
 def _family(number: int) -> str:
@@ -64,21 +68,22 @@ def lattice_setting(matrix: np.ndarray, symprec: float) -> LatticeSetting:
     return LatticeSetting(transform, np.linalg.inv(transform).T @ matrix, groups, _group(groups[-1]).lattice_type)
 
 
-def symmetric_starts(
-    rng: np.random.Generator, count: int, numbers: np.ndarray, setting: LatticeSetting, attempts: int = 3,
-) -> np.ndarray:
-    """Up to `count` fractional starts (k, n_atoms, 3), atoms in the order of `numbers`; fewer when the groups
-    admit the composition only rarely (each start gets `attempts` draws of a group)."""
+def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, setting: LatticeSetting) -> np.ndarray:
+    """Up to `count` fractional starts (k, n_atoms, 3), atoms in the order of `numbers`.
+
+    Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: pyxtal gave up,
+    or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws (~30 ms each)."""
     species, counts = np.unique(numbers, return_counts=True)
     scale = int(round(1 / abs(np.linalg.det(setting.transform))))  # target cells per conventional cell
     conv_counts = tuple(int(c) * scale for c in counts)
     groups = [g for g in setting.groups if _compatible(g, conv_counts)]
-    out = []
-    for _ in range(count * attempts):
-        if len(out) == count or not groups:
-            break
+    out: list[np.ndarray] = []
+    failures = 0
+    while groups and len(out) < count and failures < count:
         frac = _draw(rng, int(rng.choice(groups)), species, counts, conv_counts, numbers, setting)
-        if frac is not None:
+        if frac is None:
+            failures += 1
+        else:
             out.append(frac)
     return np.array(out).reshape(len(out), len(numbers), 3)
 
@@ -97,11 +102,16 @@ def _draw(
     give the target's counts (a centering or axis choice that does not fit this cell).
 
     An orthorhombic lattice's axes are dealt in random order: a group's standard setting fixes which axis is
-    which (the glide of Pnma, the face of Amm2), and spglib's order of a, b, c need not be that one."""
+    which (the glide of Pnma, the face of Amm2), and spglib's order of a, b, c need not be that one. On a
+    one-face-centred lattice (spglib puts the centring on the a-b face) the order keeps that face where the group
+    has its own."""
     from pyxtal import pyxtal
     from pyxtal.lattice import Lattice
 
-    axes = rng.permutation(3) if setting.ltype == "orthorhombic" else np.arange(3)
+    axes = np.arange(3)
+    if setting.ltype == "orthorhombic":
+        orders = _AXIS_ORDERS.get(_group(group).symbol[0], _AXIS_ORDERS["P"])
+        axes = np.array(orders[rng.integers(len(orders))])
     crystal = pyxtal()
     try:
         with warnings.catch_warnings():
@@ -132,11 +142,11 @@ def _draw(
 
 @lru_cache(maxsize=1)
 def _tolerances():
-    """pyxtal's minimum distances at TOLERANCE_FACTOR x its default: a start only needs atoms apart, the search
-    moves them; the default's tighter radii make pyxtal retry for seconds on some cells."""
+    """pyxtal's minimum distances, relaxed: a start only needs its atoms apart, the search moves them; the default
+    radii make pyxtal retry for minutes on some cells."""
     from pyxtal.tolerance import Tol_matrix
 
-    return Tol_matrix(prototype="atomic", factor=TOLERANCE_FACTOR)
+    return Tol_matrix(prototype="atomic", factor=_TOLERANCE_FACTOR)
 
 
 def _symbols(species: np.ndarray) -> list[str]:
