@@ -7,7 +7,7 @@ import pytest
 import spglib
 from pymatgen.core import Lattice
 
-from srd.reconstruct.symmetric import lattice_setting, symmetric_starts
+from srd.reconstruct.symmetric import draw, lattice_setting, symmetric_starts
 
 FCC_PRIMITIVE = Lattice.cubic(5.64).matrix @ np.array([[0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
 
@@ -67,19 +67,19 @@ def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
     assert np.array_equal(first, symmetric_starts(np.random.default_rng(5), 4, numbers, setting))
 
 
-@pytest.mark.parametrize("centred", [False, True])
-def test_orthorhombic_starts_keep_the_lattice_family_and_centring(centred: bool) -> None:
-    """A random axis order is dealt per draw (a group's standard setting fixes its axes); mapped back, every start
-    is still an orthorhombic crystal of this lattice, centred on a C-centred lattice's primitive cell (a crystal
-    drawn on a primitive lattice may have extra translations, so there any centring can show)."""
+@pytest.mark.parametrize("group", [38, 63, 65, 25, 51])  # Amm2, Cmcm, Cmmm; Pmm2, Pmma on a primitive lattice
+def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None:
+    """A random axis order is dealt per draw (a group's standard setting fixes its axes). On a C-centred lattice only
+    orders that keep the centred face where the drawn group has it map back into the target cell (a wrong one gives
+    the wrong number of atoms), so every draw of an A or C group must succeed; each start stays orthorhombic."""
     matrix = Lattice.orthorhombic(3.1, 4.7, 6.3).matrix
-    if centred:
+    if group in (38, 63, 65):
         matrix = np.array([[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]]) @ matrix
     numbers = np.array([12, 12, 8, 8])
     setting = lattice_setting(matrix, 0.01)
-    starts = symmetric_starts(np.random.default_rng(2), 12, numbers, setting)
-    assert len(starts) >= 6
+    assert group in setting.groups
+    rng = np.random.default_rng(group)
+    starts = [draw(rng, group, numbers, setting) for _ in range(6)]
+    assert all(frac is not None for frac in starts)
     for frac in starts:
-        symmetry = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3)
-        assert 16 <= symmetry.number <= 74
-        assert not centred or symmetry.international[0] != "P", symmetry.international
+        assert 16 <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= 74

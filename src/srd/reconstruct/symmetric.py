@@ -19,6 +19,10 @@ import spglib
 _FAMILIES = {"triclinic": (1, 2), "monoclinic": (3, 15), "orthorhombic": (16, 74), "tetragonal": (75, 142),
              "hexagonal": (143, 194), "cubic": (195, 230)}  # space-group numbers; trigonal ones share hexagonal lattices
 _CENTERINGS = {"P": "P", "A": "C", "B": "C", "C": "C", "I": "I", "F": "F", "R": "R"}  # A/B/C: one face, any axis
+# A group is drawn with probability ~ (its order)^ORDER_POWER: crystals favour the highest symmetry their lattice and
+# composition allow. On 400 MP-20 val crystals the true group was among the compatible ones for 92.5 %, with mean
+# probability 0.15 drawn uniformly, 0.21 with power 1 and 0.28 with power 2.
+ORDER_POWER = 2.0
 _TOLERANCE_FACTOR = 0.5  # x pyxtal's default minimum distances between drawn atoms
 _SAME_SITE = 1e-3  # fractional distance below which two mapped points are one site
 _PERMUTATIONS = list(permutations(range(3)))
@@ -73,19 +77,28 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, 
 
     Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: pyxtal gave up,
     or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws (~30 ms each)."""
-    species, counts = np.unique(numbers, return_counts=True)
-    scale = int(round(1 / abs(np.linalg.det(setting.transform))))  # target cells per conventional cell
-    conv_counts = tuple(int(c) * scale for c in counts)
-    groups = [g for g in setting.groups if _compatible(g, conv_counts)]
+    groups = [g for g in setting.groups if _compatible(g, _conventional_counts(numbers, setting))]
+    weights = np.array([_order(g) for g in groups], dtype=float) ** ORDER_POWER
     out: list[np.ndarray] = []
     failures = 0
     while groups and len(out) < count and failures < count:
-        frac = _draw(rng, int(rng.choice(groups)), species, counts, conv_counts, numbers, setting)
+        frac = draw(rng, int(rng.choice(groups, p=weights / weights.sum())), numbers, setting)
         if frac is None:
             failures += 1
         else:
             out.append(frac)
     return np.array(out).reshape(len(out), len(numbers), 3)
+
+
+def _conventional_counts(numbers: np.ndarray, setting: LatticeSetting) -> tuple[int, ...]:
+    """Atoms per species (in increasing Z) in the conventional cell, which holds 1/det(transform) target cells."""
+    scale = int(round(1 / abs(np.linalg.det(setting.transform))))
+    return tuple(int(c) * scale for c in np.unique(numbers, return_counts=True)[1])
+
+
+def _order(group: int) -> int:
+    """Operations of the group in its conventional cell: the multiplicity of its general position."""
+    return _group(group)[0].multiplicity
 
 
 @lru_cache(maxsize=4096)
@@ -94,10 +107,7 @@ def _compatible(group: int, counts: tuple[int, ...]) -> bool:
     return bool(compatible)
 
 
-def _draw(
-    rng: np.random.Generator, group: int, species: np.ndarray, counts: np.ndarray, conv_counts: tuple[int, ...],
-    numbers: np.ndarray, setting: LatticeSetting,
-) -> np.ndarray | None:
+def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting) -> np.ndarray | None:
     """One random crystal of `group` mapped into the target cell, or None if pyxtal fails or the mapping does not
     give the target's counts (a centering or axis choice that does not fit this cell).
 
@@ -108,6 +118,7 @@ def _draw(
     from pyxtal import pyxtal
     from pyxtal.lattice import Lattice
 
+    species, counts = np.unique(numbers, return_counts=True)
     axes = np.arange(3)
     if setting.ltype == "orthorhombic":
         orders = _AXIS_ORDERS.get(_group(group).symbol[0], _AXIS_ORDERS["P"])
@@ -117,7 +128,7 @@ def _draw(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             lattice = Lattice.from_matrix(setting.conventional[axes], ltype=setting.ltype)
-            crystal.from_random(3, group, _symbols(species), list(conv_counts),
+            crystal.from_random(3, group, _symbols(species), list(_conventional_counts(numbers, setting)),
                                 lattice=lattice, tm=_tolerances(), random_state=int(rng.integers(2**31)))
     except Exception:  # pyxtal raises a range of errors for groups it cannot fill; the draw just fails
         return None
