@@ -116,29 +116,6 @@ def test_symmetric_starts_are_crystals_of_a_group_the_lattice_admits(scaler: Sca
     assert start_groups(0.0) == [1] * 6
 
 
-def test_restarts_take_the_next_screened_candidates_in_turn(scaler: Scaler) -> None:
-    """restart_probability = 1: each hop moves every trial to the next unused candidate, in rank order, and the
-    trial's accepted state is forgotten; once the reserve is spent, hops are ordinary moves again."""
-    (target,) = targets([PEROVSKITE])
-    settings = resolve({"trials": 2, "screen": 3, "start": "uniform", "restart_probability": 1.0, "dtype": "float64"})
-    batch = _Batch([target], scaler, GRID, settings)
-    matrix = batch.matrices[0]
-    reserve = [f.copy() for f in batch.reserve[0]]
-    assert len(reserve) == 4
-    losses = batch._smooth_loss([Crystal(PEROVSKITE.numbers, f, PEROVSKITE.lattice) for f in reserve], 0).numpy()
-    assert np.all(np.diff(losses) >= 0)  # best first
-    for hop in range(2):
-        batch.hop_loss = torch.tensor([0.5, 0.4], dtype=torch.float64)
-        batch.hop(0.3)
-        expected = np.concatenate(reserve[2 * hop:2 * hop + 2]) @ matrix
-        assert np.allclose(batch.pos.numpy(), expected)
-        assert torch.isinf(batch.accepted_loss).all()
-    batch.hop_loss = torch.tensor([0.5, 0.4], dtype=torch.float64)
-    batch.hop(0.3)  # reserve spent: a shake of the accepted state, which is the last hop's result
-    assert batch.accepted_loss.tolist() == [0.5, 0.4]
-    assert np.abs(batch.pos.numpy() - batch.accepted_pos.numpy()).max() <= 0.3 + 1e-12
-
-
 def test_unknown_d_min_is_left_out_of_the_loss(scaler: Scaler) -> None:
     """A decoded sample may carry NaN d_min: the search still runs on the rest of R_str (it used to return loss inf
     and every atom at the origin)."""
@@ -246,7 +223,6 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
     with pytest.raises(ValueError, match="lr='fast' is not a valid float"):
         resolve({"lr": "fast"})
     for key, bad in (("patience", -1), ("min_gain", 1.0), ("screen", 0), ("smooth_steps", -5),
-                     ("start_symmetric", 1.5), ("symprec", 0.0),
-                     ("restart_probability", -0.1)):
+                     ("start_symmetric", 1.5), ("symprec", 0.0)):
         with pytest.raises(ValueError, match=f"reconstruct config: {key} must be"):
             resolve({key: bad})

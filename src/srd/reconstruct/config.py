@@ -33,7 +33,6 @@ class Settings:
     hop_decay: float = 1.0  # hop_size multiplier after each hop
     swap_probability: float = 0.0  # chance that a trial's hop swaps two atoms of different species instead
     relocate_probability: float = 0.0  # chance that a trial's hop moves one atom to a random place instead
-    restart_probability: float = 0.0  # chance that a trial's hop restarts it from the next unused screened start
     temperature: float = 0.0  # Metropolis temperature for accepting a hop's result; 0 = keep each trial's best
     start: str = "uniform"  # uniform | spread (no pair closer than start_min_distance * target d_min)
     start_min_distance: float = 0.7
@@ -62,7 +61,6 @@ class Settings:
             (self.swap_probability >= 0 and self.relocate_probability >= 0
              and self.swap_probability + self.relocate_probability <= 1,
              "swap_probability and relocate_probability must be >= 0 and sum to <= 1"), (self.temperature >= 0, "temperature must be >= 0"),
-            (0 <= self.restart_probability <= 1, "restart_probability must be in [0, 1]"),
             (self.start in ("uniform", "spread"), "start must be 'uniform' or 'spread'"),
             (self.screen >= 1, "screen must be >= 1"),
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),

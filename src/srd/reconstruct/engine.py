@@ -97,9 +97,7 @@ class _Batch:
         widest = np.tile(grid.eta_of_feature() == min(grid.etas), 2)
         self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
         self.feature_mask = self.full_mask
-        ranked = [self._starts(k, m) for k, m in enumerate(self.matrices)]
-        starts = [r[:T] for r in ranked]
-        self.reserve = [list(r[T:]) for r in ranked]  # unused candidates, best first: restarts take them in turn
+        starts = [self._starts(k, m) for k, m in enumerate(self.matrices)]
         # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
         self.structure = torch.arange(len(targets), device=kw["device"]).repeat_interleave(T)
         self.n_atoms = np.repeat([t.n_atoms for t in targets], T)
@@ -116,7 +114,7 @@ class _Batch:
         self.accepted_loss = torch.full((len(self.n_atoms),), math.inf, **kw)
 
     def _starts(self, k: int, matrix: np.ndarray) -> np.ndarray:
-        """Fractional candidate starts (trials * screen, n_atoms, 3) of structure k, best smooth loss first."""
+        """Fractional starts (trials, n_atoms, 3) of structure k: the best `trials` of trials * screen candidates."""
         rng, target, T = self.rngs[k], self.targets[k], self.s.trials
         n = T * max(self.s.screen, 1)
         if self.s.start == "uniform":
@@ -133,7 +131,7 @@ class _Batch:
             return frac
         crystals = [Crystal(target.numbers, f, target.lattice) for f in frac]
         losses = torch.cat([self._smooth_loss(crystals[i:i + SCREEN_BATCH], k) for i in range(0, n, SCREEN_BATCH)])
-        return frac[torch.argsort(losses, stable=True).cpu().numpy()]
+        return frac[torch.argsort(losses, stable=True)[:T].cpu().numpy()]
 
     def _smooth_loss(self, crystals: Sequence[Crystal], k: int) -> torch.Tensor:
         """Smooth loss of candidate crystals against target k: cheap (no gradient), it ranks starts."""
@@ -261,26 +259,9 @@ class _Batch:
         moves = [hop_moves(self.rngs[s], accepted[offsets[k]:offsets[k + 1]].reshape(T, -1, 3), self.targets[s].numbers,
                            self.matrices[s], size, self.s.swap_probability, self.s.relocate_probability)
                  for k, s in enumerate(active)]
-        restart = np.concatenate([self._restart(s, move, accepted[offsets[k]:offsets[k + 1]].reshape(T, -1, 3))
-                                  for k, (s, move) in enumerate(zip(active, moves))])
-        self.accepted_loss[torch.as_tensor(restart, device=self.pos.device)] = math.inf
         self.pos = self.accepted_pos + torch.as_tensor(np.concatenate([m.reshape(-1, 3) for m in moves]), **self.kw)
         self.neighbors.invalidate()
         self._reset_hop()
-
-    def _restart(self, s: int, move: np.ndarray, cart: np.ndarray) -> np.ndarray:
-        """Turn some of structure s's hop moves (in place) into restarts from its next unused screened candidate.
-
-        A restarted trial forgets its accepted state (Metropolis would weigh a fresh start against a polished false
-        minimum and nearly always go back to it); the structure's best so far is kept in its result. Returns which
-        trials restarted."""
-        restart = self.rngs[s].random(len(move)) < self.s.restart_probability
-        for t in np.flatnonzero(restart):
-            if not self.reserve[s]:
-                restart[t:] = False
-                break
-            move[t] = self.reserve[s].pop(0) @ self.matrices[s] - cart[t]
-        return restart
 
     def run(self) -> list[Result]:
         size = self.s.hop_size
