@@ -61,10 +61,14 @@ def test_symmetric_starts_keep_species_order_and_counts() -> None:
 
 
 def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
-    setting = lattice_setting(FCC_PRIMITIVE, 0.01)
-    numbers = np.array([11, 17])
-    first = symmetric_starts(np.random.default_rng(5), 4, numbers, setting)
-    assert np.array_equal(first, symmetric_starts(np.random.default_rng(5), 4, numbers, setting))
+    """Free Wyckoff coordinates included (TiO2 on a tetragonal lattice): pyxtal's lattice has a random state of its
+    own, which must be seeded too."""
+    setting = lattice_setting(Lattice.tetragonal(4.59, 2.96).matrix, 0.01)
+    numbers = np.array([8, 22, 8, 8, 22, 8])
+    first = symmetric_starts(np.random.default_rng(5), 6, numbers, setting)
+    assert len(first) == 6
+    assert np.array_equal(first, symmetric_starts(np.random.default_rng(5), 6, numbers, setting))
+    assert not np.array_equal(first, symmetric_starts(np.random.default_rng(6), 6, numbers, setting))
 
 
 @pytest.mark.parametrize("group", [38, 63, 65, 25, 51])  # Amm2, Cmcm, Cmmm; Pmm2, Pmma on a primitive lattice

@@ -15,6 +15,7 @@ from itertools import permutations
 
 import numpy as np
 import spglib
+from pymatgen.util.coord import pbc_diff
 
 _FAMILIES = {"triclinic": (1, 2), "monoclinic": (3, 15), "orthorhombic": (16, 74), "tetragonal": (75, 142),
              "hexagonal": (143, 194), "cubic": (195, 230)}  # space-group numbers; trigonal ones share hexagonal lattices
@@ -76,13 +77,14 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, 
     """Up to `count` fractional starts (k, n_atoms, 3), atoms in the order of `numbers`.
 
     Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: pyxtal gave up,
-    or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws (~30 ms each)."""
-    groups = [g for g in setting.groups if _compatible(g, _conventional_counts(numbers, setting))]
-    weights = np.array([_order(g) for g in groups], dtype=float) ** ORDER_POWER
+    or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws
+    (`python benchmarks/reconstruct.py starts` times them)."""
+    probabilities = group_probabilities(numbers, setting)
+    groups, p = list(probabilities), np.array(list(probabilities.values()))
     out: list[np.ndarray] = []
     failures = 0
     while groups and len(out) < count and failures < count:
-        frac = draw(rng, int(rng.choice(groups, p=weights / weights.sum())), numbers, setting)
+        frac = draw(rng, int(rng.choice(groups, p=p)), numbers, setting)
         if frac is None:
             failures += 1
         else:
@@ -90,15 +92,17 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, 
     return np.array(out).reshape(len(out), len(numbers), 3)
 
 
+def group_probabilities(numbers: np.ndarray, setting: LatticeSetting) -> dict[int, float]:
+    """The lattice's groups that can hold the composition, each with its chance ~ order^ORDER_POWER per draw."""
+    groups = [g for g in setting.groups if _compatible(g, _conventional_counts(numbers, setting))]
+    weights = np.array([_group(g)[0].multiplicity for g in groups], dtype=float) ** ORDER_POWER  # general position
+    return dict(zip(groups, (weights / weights.sum()).tolist()))
+
+
 def _conventional_counts(numbers: np.ndarray, setting: LatticeSetting) -> tuple[int, ...]:
     """Atoms per species (in increasing Z) in the conventional cell, which holds 1/det(transform) target cells."""
     scale = int(round(1 / abs(np.linalg.det(setting.transform))))
     return tuple(int(c) * scale for c in np.unique(numbers, return_counts=True)[1])
-
-
-def _order(group: int) -> int:
-    """Operations of the group in its conventional cell: the multiplicity of its general position."""
-    return _group(group)[0].multiplicity
 
 
 @lru_cache(maxsize=4096)
@@ -123,13 +127,14 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
     if setting.ltype == "orthorhombic":
         orders = _AXIS_ORDERS.get(_group(group).symbol[0], _AXIS_ORDERS["P"])
         axes = np.array(orders[rng.integers(len(orders))])
+    lattice_seed, crystal_seed = (int(x) for x in rng.integers(2**31, size=2))  # pyxtal's lattice draws points too
     crystal = pyxtal()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            lattice = Lattice.from_matrix(setting.conventional[axes], ltype=setting.ltype)
+            lattice = Lattice.from_matrix(setting.conventional[axes], ltype=setting.ltype, random_state=lattice_seed)
             crystal.from_random(3, group, _symbols(species), list(_conventional_counts(numbers, setting)),
-                                lattice=lattice, tm=_tolerances(), random_state=int(rng.integers(2**31)))
+                                lattice=lattice, tm=_tolerances(), random_state=crystal_seed)
     except Exception:  # pyxtal raises a range of errors for groups it cannot fill; the draw just fails
         return None
     if not crystal.valid:
@@ -167,9 +172,7 @@ def _symbols(species: np.ndarray) -> list[str]:
 
 
 def _unique_sites(points: np.ndarray) -> np.ndarray:
-    """Distinct points modulo lattice translations (the conventional cell holds several copies of the target's)."""
-    kept: list[np.ndarray] = []
-    for p in points:
-        if all(np.abs((p - q) - np.round(p - q)).max() > _SAME_SITE for q in kept):
-            kept.append(p)
-    return np.array(kept).reshape(-1, 3)
+    """Distinct points modulo lattice translations (the conventional cell holds several copies of the target's),
+    each kept at its first occurrence."""
+    same = np.abs(pbc_diff(points[:, None], points[None])).max(-1) < _SAME_SITE
+    return points[~np.tril(same, -1).any(1)]
