@@ -108,6 +108,7 @@ def test_symmetric_starts_are_crystals_of_a_group_the_lattice_admits(scaler: Sca
     def start_groups(share: float) -> list[int]:
         settings = resolve({"trials": 6, "start": "uniform", "start_symmetric": share, "dtype": "float64"})
         batch = _Batch([target], scaler, GRID, settings)
+        assert batch.results[0].symmetric_starts == round(6 * share)  # reported per structure
         matrix = batch.matrices[0]
         frac = (batch.pos.numpy() @ np.linalg.inv(matrix)).reshape(6, -1, 3)
         return [spglib.get_symmetry_dataset((matrix, f, PEROVSKITE.numbers), symprec=1e-3).number for f in frac]

@@ -45,6 +45,7 @@ def test_bad_row_is_recorded_and_chunk_completes(scaler: Scaler, tmp_path: Path)
     assert list(df["id"]) == ["NaCl", "CsCl", "Cu"]
     assert df.loc[1, "error"] != "" and (df.loc[[0, 2], "error"] == "").all()
     assert df.loc[0, "steps"] == 2 * 3 and not chunks.sidecar(out).exists()
+    assert df.loc[0, "symmetric_starts"] == 0 and len(df.loc[0, "loss_history"]) == 1  # the paper preset draws none
     aggregate_table1([out], tmp_path / "reconstruction.parquet", tmp_path / "table1.csv",
                      {"dataset": "toy", "preset": "paper", "train_split": "val"})
     row = pd.read_csv(tmp_path / "table1.csv").iloc[0]

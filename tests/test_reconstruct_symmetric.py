@@ -7,7 +7,8 @@ import pytest
 import spglib
 from pymatgen.core import Lattice
 
-from srd.reconstruct.symmetric import draw, lattice_setting, symmetric_starts
+from srd.reconstruct import symmetric
+from srd.reconstruct.symmetric import draw, group_probabilities, lattice_setting, symmetric_starts
 
 FCC_PRIMITIVE = Lattice.cubic(5.64).matrix @ np.array([[0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
 
@@ -87,3 +88,40 @@ def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None
     assert all(frac is not None for frac in starts)
     for frac in starts:
         assert 16 <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= 74
+
+
+def test_groups_are_drawn_in_proportion_to_order_squared() -> None:
+    """NaCl in a primitive fcc cell: Fm-3m has 192 operations, F-43m 96, so Fm-3m is 4x as likely; probabilities
+    sum to one over the F-centred cubic groups that can hold 4 + 4 atoms."""
+    p = group_probabilities(np.array([11, 17]), lattice_setting(FCC_PRIMITIVE, 0.01))
+    assert set(p) <= set(lattice_setting(FCC_PRIMITIVE, 0.01).groups) and {216, 225} <= set(p)
+    assert p[225] / p[216] == pytest.approx(4.0)
+    assert sum(p.values()) == pytest.approx(1.0)
+
+
+def test_failed_draws_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell where every draw fails gives no starts after `count` failed draws, not an endless loop."""
+    calls = []
+    monkeypatch.setattr(symmetric, "draw", lambda *args: calls.append(args) or None)
+    setting = lattice_setting(FCC_PRIMITIVE, 0.01)
+    starts = symmetric.symmetric_starts(np.random.default_rng(0), 7, np.array([11, 17]), setting)
+    assert starts.shape == (0, 2, 3) and len(calls) == 7
+
+
+@pytest.mark.parametrize("name, matrix, cells, family", [
+    ("hR", Lattice.rhombohedral(4.0, 70).matrix, 3, (143, 167)),
+    ("mC", np.array([[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]]) @ Lattice.monoclinic(5.1, 6.3, 4.2, 104).matrix, 2,
+     (3, 15)),
+    ("mP", Lattice.monoclinic(5.1, 6.3, 4.2, 104).matrix, 1, (3, 15)),
+])
+def test_rhombohedral_and_monoclinic_lattices_give_starts_of_their_family(
+    name: str, matrix: np.ndarray, cells: int, family: tuple[int, int],
+) -> None:
+    """The conventional cells (hexagonal axes for hR, a C-centred cell for mC) hold 3 and 2 target cells."""
+    numbers = np.array([12, 12, 8, 8, 8, 8])
+    setting = lattice_setting(matrix, 0.01)
+    assert round(abs(np.linalg.det(setting.conventional) / np.linalg.det(matrix))) == cells
+    starts = symmetric_starts(np.random.default_rng(0), 8, numbers, setting)
+    assert len(starts) == 8, name
+    for frac in starts:
+        assert family[0] <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= family[1]

@@ -4,10 +4,11 @@
 random starts, +/-1 A hops from each trial's best). `fast` is the recommended preset, chosen on val structures
 (benchmarks/reconstruct.py quality): 24 trials in one batch whose starts are the best of 20x as many candidates
 ranked by the smooth loss, half of them random crystals of a space group the lattice admits (pyxtal), half spread to
-the target's shortest distance with coordinates snapped to 0 or 1/2 with probability 0.8; each of up to 8 hops runs 100 Adam steps on the smooth loss (widest Gaussians only, ~1 A basins), then 100 on
-the full loss, with a cosine-annealed learning rate; hops swap two atoms of different species (40 %), relocate one atom
-(20 %) or shake all of them, with Metropolis acceptance; a structure stops once reproduced (loss < tol) or once two
-hops in a row lowered its best loss by less than 10 % (patience).
+the target's shortest distance with coordinates snapped to 0 or 1/2 with probability 0.8; each of up to 8 hops runs
+100 Adam steps on the smooth loss (widest Gaussians only, ~1 A basins), then 100 on the full loss, with a
+cosine-annealed learning rate; hops swap two atoms of different species (40 %), relocate one atom (20 %) or shake all
+of them, with Metropolis acceptance; a structure stops once reproduced (loss < tol) or once two hops in a row lowered
+its best loss by less than 10 % (patience).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class Settings:
             (self.start in ("uniform", "spread"), "start must be 'uniform' or 'spread'"),
             (self.screen >= 1, "screen must be >= 1"),
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
-            (0 <= self.start_symmetric <= 1, "start_symmetric must be in [0, 1]"), (self.symprec > 0, "symprec must be > 0"),
+            (0 <= self.start_symmetric <= 1, "start_symmetric must be in [0, 1]"),
+            (self.symprec > 0, "symprec must be > 0"),
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
             (self.check_every >= 1, "check_every must be >= 1"), (self.patience >= 0, "patience must be >= 0"),

@@ -55,6 +55,12 @@ class Result:
     hops: int = 0
     steps: int = 0  # Adam steps summed over trials
     history: list[float] = field(default_factory=list)  # best loss after each hop
+    symmetric_starts: int = 0  # candidate starts drawn from space groups (0 where none can hold the composition)
+
+    def columns(self) -> dict:
+        """The search's figures as table columns (the reconstruct stages add their own)."""
+        return {"loss": self.loss, "trials": self.trials, "hops": self.hops, "steps": self.steps,
+                "symmetric_starts": self.symmetric_starts, "loss_history": list(self.history)}
 
 
 def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
@@ -97,6 +103,7 @@ class _Batch:
         widest = np.tile(grid.eta_of_feature() == min(grid.etas), 2)
         self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
         self.feature_mask = self.full_mask
+        self.symmetric_counts = [0] * len(targets)
         starts = [self._starts(k, m) for k, m in enumerate(self.matrices)]
         # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
         self.structure = torch.arange(len(targets), device=kw["device"]).repeat_interleave(T)
@@ -108,7 +115,8 @@ class _Batch:
         self.pos = torch.as_tensor(np.concatenate([(f @ m).reshape(-1, 3) for f, m in zip(starts, self.matrices)]), **kw)
         self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
         self.active = np.ones(len(targets), dtype=bool)
-        self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T) for t in targets]
+        self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T, symmetric_starts=c)
+                        for t, c in zip(targets, self.symmetric_counts)]
         self._reset_hop()
         self.accepted_pos = self.pos.clone()
         self.accepted_loss = torch.full((len(self.n_atoms),), math.inf, **kw)
@@ -127,6 +135,7 @@ class _Batch:
             symmetric = symmetric_starts(rng, round(n * self.s.start_symmetric), target.numbers,
                                          lattice_setting(matrix, self.s.symprec))
             frac[:len(symmetric)] = symmetric  # a group that cannot hold the composition leaves the rest as they are
+            self.symmetric_counts[k] = len(symmetric)
         if n == T:
             return frac
         crystals = [Crystal(target.numbers, f, target.lattice) for f in frac]

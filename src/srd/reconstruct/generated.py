@@ -32,8 +32,8 @@ def _job(row: dict, seed: int) -> Job:
 
 
 def _finish(job: Job, result: Result, seconds: float) -> dict:
-    return {"loss": result.loss, "trials": result.trials, "hops": result.hops, "steps": result.steps,
-            "seconds": seconds, "numbers": job.target.numbers.tolist(), "frac": result.frac.reshape(-1).tolist()}
+    return {**result.columns(), "seconds": seconds, "numbers": job.target.numbers.tolist(),
+            "frac": result.frac.reshape(-1).tolist()}
 
 
 def run_generated_chunk(samples: pd.DataFrame, scaler: Scaler, grid: EADGrid, cfg: Mapping[str, Any],

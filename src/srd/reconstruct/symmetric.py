@@ -17,8 +17,9 @@ import numpy as np
 import spglib
 from pymatgen.util.coord import pbc_diff
 
+# Space-group numbers of each lattice family; trigonal groups share the hexagonal lattices.
 _FAMILIES = {"triclinic": (1, 2), "monoclinic": (3, 15), "orthorhombic": (16, 74), "tetragonal": (75, 142),
-             "hexagonal": (143, 194), "cubic": (195, 230)}  # space-group numbers; trigonal ones share hexagonal lattices
+             "hexagonal": (143, 194), "cubic": (195, 230)}
 _CENTERINGS = {"P": "P", "A": "C", "B": "C", "C": "C", "I": "I", "F": "F", "R": "R"}  # A/B/C: one face, any axis
 # A group is drawn with probability ~ (its order)^ORDER_POWER: crystals favour the highest symmetry their lattice and
 # composition allow. On 400 MP-20 val crystals the true group was among the compatible ones for 92.5 %, with mean

@@ -41,10 +41,9 @@ def _score(truth: Crystal, job: Job, result: Result, seconds: float) -> dict:
     # Its own stream: with the target seed it would repeat trial 0's start and not be an independent baseline.
     base_rms = match_rms(random_positions(truth, np.random.default_rng([job.target.seed, 1])), truth)
     return {
-        "loss": result.loss, "rms": rms, "matched": not np.isnan(rms), "exact": bool(rms <= EXACT_RMS),
+        **result.columns(), "rms": rms, "matched": not np.isnan(rms), "exact": bool(rms <= EXACT_RMS),
         "valid": ok, "invalid_reason": reason, "random_rms": base_rms, "random_matched": not np.isnan(base_rms),
-        "trials": result.trials, "hops": result.hops, "steps": result.steps, "seconds": seconds,
-        "loss_history": list(result.history),
+        "seconds": seconds,
         **dict(zip(LATTICE_COLUMNS, map(float, truth.lattice))), "numbers": truth.numbers.tolist(),
         "frac": pred.frac.reshape(-1).tolist(),
     }
