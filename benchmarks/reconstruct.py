@@ -1,6 +1,7 @@
 """Reconstruction benchmarks: speed (batched steps/s, pruned vs dense EAD) and quality on seeded subsets.
 
     python benchmarks/reconstruct.py speed
+    python benchmarks/reconstruct.py starts --dataset mp_20 --n 20 --count 240
     python benchmarks/reconstruct.py quality --dataset perov_5 --split val --n 20 --preset fast [--set key=value ...]
 
 Data: /work/shared/data/{dataset}/{split}.csv.gz (cif column); the scaler is fitted on the val split. One thread:
@@ -141,6 +142,36 @@ def speed(args: argparse.Namespace) -> None:
     print(json.dumps(out, indent=1))
 
 
+def starts(args: argparse.Namespace) -> None:
+    """Cost of the `fast` preset's candidate starts per structure: `count` symmetric starts (pyxtal draws) against
+    the same number of spread starts, the baseline, in the same run; and how many symmetric starts a cell got."""
+    from srd.reconstruct.engine import lattice_matrix
+    from srd.reconstruct.starts import spread_starts
+    from srd.reconstruct.symmetric import lattice_setting, symmetric_starts
+
+    crystals = load(args.dataset, "val", args.n, seed=args.seed)
+    rng = np.random.default_rng(args.seed)
+    t_sym, t_spread, got = [], [], []
+    for c in crystals:
+        matrix = lattice_matrix(c.lattice, c.id)
+        t0 = time.perf_counter()
+        got.append(len(symmetric_starts(rng, args.count, c.numbers, lattice_setting(matrix, 0.1))))
+        t1 = time.perf_counter()
+        spread_starts(rng, args.count, c.n_atoms, matrix, 1.5)
+        t_sym.append(t1 - t0)
+        t_spread.append(time.perf_counter() - t1)
+    per_start = np.array(t_sym) / np.maximum(got, 1)
+    print(json.dumps({
+        "dataset": args.dataset, "structures": len(crystals), "count": args.count,
+        "symmetric_s_per_structure": {"median": float(np.median(t_sym)), "max": float(np.max(t_sym))},
+        "symmetric_ms_per_start": {"median": 1e3 * float(np.median(per_start)), "max": 1e3 * float(np.max(per_start))},
+        "spread_s_per_structure_median": float(np.median(t_spread)),
+        "symmetric_over_spread": float(np.median(t_sym) / np.median(t_spread)),
+        "structures_with_all_starts": int(np.sum(np.array(got) == args.count)),
+        "structures_with_none": int(np.sum(np.array(got) == 0)),
+    }, indent=1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -157,9 +188,14 @@ def main() -> None:
     sp.add_argument("--structures", type=int, default=4)
     sp.add_argument("--trials", type=int, default=6)
     sp.add_argument("--repeats", type=int, default=10)
+    st = sub.add_parser("starts")
+    st.add_argument("--dataset", default="mp_20")
+    st.add_argument("--n", type=int, default=20)
+    st.add_argument("--seed", type=int, default=0)
+    st.add_argument("--count", type=int, default=240, help="symmetric starts per structure (fast: 24 x 20 x 0.5)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    {"quality": quality, "speed": speed}[args.command](args)
+    {"quality": quality, "speed": speed, "starts": starts}[args.command](args)
 
 
 if __name__ == "__main__":

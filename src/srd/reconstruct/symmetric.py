@@ -78,8 +78,8 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, 
     """Up to `count` fractional starts (k, n_atoms, 3), atoms in the order of `numbers`.
 
     Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: pyxtal gave up,
-    or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws
-    (`python benchmarks/reconstruct.py starts` times them)."""
+    or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A draw takes
+    ~20 ms (`python benchmarks/reconstruct.py starts`)."""
     probabilities = group_probabilities(numbers, setting)
     groups, p = list(probabilities), np.array(list(probabilities.values()))
     out: list[np.ndarray] = []
