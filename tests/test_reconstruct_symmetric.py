@@ -21,14 +21,18 @@ def _pair_distance(frac: np.ndarray, matrix: np.ndarray) -> float:
 
 def test_lattice_setting_finds_bravais_type_and_its_groups() -> None:
     fcc = lattice_setting(FCC_PRIMITIVE, 0.01)
-    assert fcc.groups == (196, 202, 203, 209, 210, 216, 219, 225, 226, 227, 228)
+    assert fcc.family == "cubic"
+    assert fcc.groups == (22, 42, 43, 69, 70, 196, 202, 203, 209, 210, 216, 219, 225, 226, 227, 228)  # + oF groups
     assert np.allclose(np.abs(np.linalg.det(fcc.conventional)), 4 * abs(np.linalg.det(FCC_PRIMITIVE)))
     assert np.allclose(Lattice(fcc.conventional).abc, (5.64,) * 3)
     hexagonal = lattice_setting(Lattice.hexagonal(3.2, 5.1).matrix, 0.01)
     assert 150 in hexagonal.groups and 194 in hexagonal.groups  # trigonal P groups live on hexagonal lattices
     assert 166 not in hexagonal.groups  # rhombohedral ones do not
+    assert {1, 2} <= set(hexagonal.groups) and 14 not in hexagonal.groups  # a monoclinic cell would need new axes
     triclinic = lattice_setting(Lattice.from_parameters(4.1, 5.3, 6.7, 71, 83, 97).matrix, 0.01)
-    assert triclinic.groups == (1, 2)
+    assert triclinic.groups == (1, 2) and triclinic.family == "triclinic"
+    body_centred = lattice_setting(Lattice.cubic(3.3).matrix @ (np.ones((3, 3)) / 2 - np.eye(3)), 0.01)
+    assert {139, 71, 229} <= set(body_centred.groups) and not {123, 47, 12, 2} & set(body_centred.groups)
 
 
 def test_symmetric_starts_in_a_primitive_fcc_cell_are_rock_salt_or_zincblende() -> None:
@@ -58,7 +62,7 @@ def test_symmetric_starts_keep_species_order_and_counts() -> None:
         separation = np.linalg.norm(delta @ matrix, axis=-1) + np.eye(len(numbers)) * 1e3
         assert separation.min() > 0.1  # no atom duplicated by the conventional -> target mapping
         symmetry = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3)
-        assert 75 <= symmetry.number <= 142  # tetragonal, as drawn
+        assert 2 <= symmetry.number <= 142  # tetragonal or a lower family, as drawn; never P1 with these draws
 
 
 def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
@@ -72,13 +76,37 @@ def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
     assert not np.array_equal(first, symmetric_starts(np.random.default_rng(6), 6, numbers, setting))
 
 
-@pytest.mark.parametrize("group", [38, 63, 65, 25, 51])  # Amm2, Cmcm, Cmmm; Pmm2, Pmma on a primitive lattice
+def _four_fold_axes(frac: np.ndarray, matrix: np.ndarray, numbers: np.ndarray) -> set[int]:
+    """Lattice axes along which the crystal has a 4-fold rotation (a 90 degree rotation has trace 1)."""
+    rotations = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).rotations
+    return {int(np.argmax(np.diag(r))) for r in rotations if np.trace(r) == 1 and round(np.linalg.det(r)) == 1}
+
+
+def test_a_cubic_lattice_admits_tetragonal_groups_along_each_axis() -> None:
+    """SrTiO2N, one ABX2Y perovskite cell on a cubic lattice: no cubic group holds two O and one N, P4/mmm does.
+    Tetragonal draws put the 4-fold axis along each of the three cubic axes (without dealing the axes in random
+    order it would always be c)."""
+    matrix = Lattice.cubic(3.9).matrix
+    numbers = np.array([38, 22, 8, 8, 7])
+    setting = lattice_setting(matrix, 0.01)
+    p = group_probabilities(numbers, setting)
+    assert 123 in p and not any(g >= 195 for g in p)
+    starts = symmetric_starts(np.random.default_rng(3), 60, numbers, setting)
+    assert len(starts) == 60
+    axes = [_four_fold_axes(f, matrix, numbers) for f in starts]
+    assert all(len(a) <= 1 for a in axes)  # never cubic
+    assert set().union(*axes) == {0, 1, 2}
+
+
+# Amm2, Cmcm, Cmmm, C2/m on a C-centred lattice; Pmm2, Pmma, P2_1/c on a primitive one
+@pytest.mark.parametrize("group", [38, 63, 65, 12, 25, 51, 14])
 def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None:
     """A random axis order is dealt per draw (a group's standard setting fixes its axes). On a C-centred lattice only
     orders that keep the centred face where the drawn group has it map back into the target cell (a wrong one gives
-    the wrong number of atoms), so every draw of an A or C group must succeed; each start stays orthorhombic."""
+    the wrong number of atoms), so every draw of an A or C group must succeed; each start stays orthorhombic, or
+    monoclinic where the group is."""
     matrix = Lattice.orthorhombic(3.1, 4.7, 6.3).matrix
-    if group in (38, 63, 65):
+    if group in (38, 63, 65, 12):
         matrix = np.array([[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]]) @ matrix
     numbers = np.array([12, 12, 8, 8])
     setting = lattice_setting(matrix, 0.01)
@@ -87,7 +115,7 @@ def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None
     starts = [draw(rng, group, numbers, setting) for _ in range(6)]
     assert all(frac is not None for frac in starts)
     for frac in starts:
-        assert 16 <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= 74
+        assert (3 if group < 16 else 16) <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= 74
 
 
 def test_groups_are_drawn_in_proportion_to_order_squared() -> None:
@@ -112,7 +140,7 @@ def test_failed_draws_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     ("hR", Lattice.rhombohedral(4.0, 70).matrix, 3, (143, 167)),
     ("mC", np.array([[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]]) @ Lattice.monoclinic(5.1, 6.3, 4.2, 104).matrix, 2,
      (3, 15)),
-    ("mP", Lattice.monoclinic(5.1, 6.3, 4.2, 104).matrix, 1, (3, 15)),
+    ("mP", Lattice.monoclinic(5.1, 6.3, 4.2, 104).matrix, 1, (1, 15)),  # P-1 and P1 fit too
 ])
 def test_rhombohedral_and_monoclinic_lattices_give_starts_of_their_family(
     name: str, matrix: np.ndarray, cells: int, family: tuple[int, int],

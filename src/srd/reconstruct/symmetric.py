@@ -21,6 +21,12 @@ from pymatgen.util.coord import pbc_diff
 _FAMILIES = {"triclinic": (1, 2), "monoclinic": (3, 15), "orthorhombic": (16, 74), "tetragonal": (75, 142),
              "hexagonal": (143, 194), "cubic": (195, 230)}
 _CENTERINGS = {"P": "P", "A": "C", "B": "C", "C": "C", "I": "I", "F": "F", "R": "R"}  # A/B/C: one face, any axis
+# Lower families whose groups of the same centring fit the lattice's conventional cell with its axes permuted (a
+# cubic cell is a tetragonal one with a = c): a crystal can be less symmetric than its lattice, e.g. an ABX2Y
+# perovskite, P4/mmm on a cubic lattice, where no cubic group holds the composition.
+_SUBFAMILIES = {"cubic": ("tetragonal", "orthorhombic", "monoclinic", "triclinic"),
+                "tetragonal": ("orthorhombic", "monoclinic", "triclinic"), "orthorhombic": ("monoclinic", "triclinic"),
+                "monoclinic": ("triclinic",), "hexagonal": ("triclinic",), "triclinic": ()}
 # A group is drawn with probability ~ (its order)^ORDER_POWER: crystals favour the highest symmetry their lattice and
 # composition allow. On 400 MP-20 val crystals the true group was among the compatible ones for 92.5 %, with mean
 # probability 0.15 drawn uniformly, 0.21 with power 1 and 0.28 with power 2.
@@ -40,8 +46,8 @@ class LatticeSetting:
 
     transform: np.ndarray  # (3, 3)
     conventional: np.ndarray  # (3, 3) rows: conventional lattice vectors
-    groups: tuple[int, ...]  # space groups with this lattice's family and centering
-    ltype: str  # pyxtal's lattice type of those groups
+    groups: tuple[int, ...]  # space groups with this lattice's centering, of its family or a lower one
+    family: str  # the lattice's crystal family
 
 
 @lru_cache(maxsize=None)
@@ -58,10 +64,11 @@ def _family(number: int) -> str:
 
 @lru_cache(maxsize=None)
 def _groups_of(holohedry: int) -> tuple[int, ...]:
-    """Space groups whose lattice is of the Bravais type of `holohedry` (its family and centering)."""
+    """Space groups that fit a lattice of the Bravais type of `holohedry`: its centering, its family or a lower one."""
     family, centering = _family(holohedry), _CENTERINGS[_group(holohedry).symbol[0]]
-    low, high = _FAMILIES[family]
-    return tuple(g for g in range(low, high + 1) if _CENTERINGS[_group(g).symbol[0]] == centering)
+    families = {family, *_SUBFAMILIES[family]}
+    return tuple(g for g in range(1, 231)
+                 if _family(g) in families and _CENTERINGS[_group(g).symbol[0]] == centering)
 
 
 def lattice_setting(matrix: np.ndarray, symprec: float) -> LatticeSetting:
@@ -70,8 +77,8 @@ def lattice_setting(matrix: np.ndarray, symprec: float) -> LatticeSetting:
     if data is None:  # spglib found nothing even at this tolerance: the lattice is only triclinic
         return LatticeSetting(np.eye(3), matrix.copy(), _groups_of(2), "triclinic")
     transform = np.asarray(data.transformation_matrix, dtype=float)
-    groups = _groups_of(int(data.number))
-    return LatticeSetting(transform, np.linalg.inv(transform).T @ matrix, groups, _group(groups[-1]).lattice_type)
+    number = int(data.number)
+    return LatticeSetting(transform, np.linalg.inv(transform).T @ matrix, _groups_of(number), _family(number))
 
 
 def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, setting: LatticeSetting) -> np.ndarray:
@@ -116,16 +123,17 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
     """One random crystal of `group` mapped into the target cell, or None if pyxtal fails or the mapping does not
     give the target's counts (a centering or axis choice that does not fit this cell).
 
-    An orthorhombic lattice's axes are dealt in random order: a group's standard setting fixes which axis is
-    which (the glide of Pnma, the face of Amm2), and spglib's order of a, b, c need not be that one. On a
-    one-face-centred lattice (spglib puts the centring on the a-b face) the order keeps that face where the group
-    has its own."""
+    The axes of an orthorhombic lattice, or of a lattice seen as one of a lower family, are dealt in random order: a
+    group's standard setting fixes which axis is which (the glide of Pnma, the face of Amm2, the 4-fold axis of a
+    tetragonal group on a cubic lattice), and spglib's order of a, b, c need not be that one. On a one-face-centred
+    lattice (spglib puts the centring on the a-b face) the order keeps that face where the group has its own."""
     from pyxtal import pyxtal
     from pyxtal.lattice import Lattice
 
     species, counts = np.unique(numbers, return_counts=True)
     axes = np.arange(3)
-    if setting.ltype == "orthorhombic":
+    family = _family(group)
+    if family == "orthorhombic" or (family != setting.family and family in ("tetragonal", "monoclinic")):
         orders = _AXIS_ORDERS.get(_group(group).symbol[0], _AXIS_ORDERS["P"])
         axes = np.array(orders[rng.integers(len(orders))])
     lattice_seed, crystal_seed = (int(x) for x in rng.integers(2**31, size=2))  # pyxtal's lattice draws points too
@@ -133,7 +141,8 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            lattice = Lattice.from_matrix(setting.conventional[axes], ltype=setting.ltype, random_state=lattice_seed)
+            lattice = Lattice.from_matrix(setting.conventional[axes], ltype=_group(group).lattice_type,
+                                          random_state=lattice_seed)
             crystal.from_random(3, group, _symbols(species), list(_conventional_counts(numbers, setting)),
                                 lattice=lattice, tm=_tolerances(), random_state=crystal_seed)
     except Exception:  # pyxtal raises a range of errors for groups it cannot fill; the draw just fails
