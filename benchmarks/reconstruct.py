@@ -2,6 +2,7 @@
 
     python benchmarks/reconstruct.py speed
     python benchmarks/reconstruct.py starts --dataset mp_20 --n 20 --count 240
+    python benchmarks/reconstruct.py basin --dataset mp_20 --n 20 --sigma 0.05 0.1 0.2 0.4
     python benchmarks/reconstruct.py quality --dataset perov_5 --split val --n 20 --preset fast [--set key=value ...]
 
 Data: /work/shared/data/{dataset}/{split}.csv.gz (cif column); the scaler is fitted on the val split. One thread:
@@ -172,6 +173,35 @@ def starts(args: argparse.Namespace) -> None:
     }, indent=1))
 
 
+def basin(args: argparse.Namespace) -> None:
+    """Width of the true minimum: from each crystal's truth shaken by sigma (A, per Cartesian coordinate), the share
+    of trials that one hop of the preset brings back exactly (normalised rms <= EXACT_RMS). Starts that respect
+    group and Wyckoff sites only help if a hop finds the truth from where they land."""
+    from srd.reconstruct.engine import _Batch
+
+    settings = resolve({"preset": args.preset, "trials": args.trials, "hops": 1, "screen": 1, "start_symmetric": 0,
+                        "tol": 0, "patience": 0, **dict(kv.split("=", 1) for kv in args.set)})
+    crystals = load(args.dataset, "val", args.n, seed=args.seed)
+    scaler = val_scaler(args.dataset)
+    R = representation(crystals, GRID)
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    for c, r in zip(crystals, R):
+        for sigma in args.sigma:
+            batch = _Batch([Target(r[LAYOUT.structure], c.numbers, c.lattice)], scaler, GRID, settings)
+            matrix = batch.matrices[0]
+            shaken = c.frac + rng.normal(0.0, sigma, (args.trials, c.n_atoms, 3)) @ np.linalg.inv(matrix)
+            batch.place([shaken])
+            batch.run()
+            frac = batch.hop_pos.detach().cpu().double().numpy().reshape(args.trials, -1, 3) @ np.linalg.inv(matrix)
+            exact = [match_rms(Crystal(c.numbers, f % 1.0, c.lattice), c) <= EXACT_RMS for f in frac]
+            rows.append({"id": c.id, "n_atoms": c.n_atoms, "sigma": sigma, "exact": float(np.mean(exact))})
+        print(c.id, c.n_atoms, [round(x["exact"], 2) for x in rows[-len(args.sigma):]], flush=True)
+    table = pd.DataFrame(rows)
+    sizes = pd.cut(table.n_atoms, [0, 6, 11, 1000], labels=["<=6 atoms", "7-11 atoms", ">=12 atoms"])
+    print(table.groupby([sizes, "sigma"], observed=True).exact.agg(["mean", "count"]).round(3).to_string())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,9 +223,17 @@ def main() -> None:
     st.add_argument("--n", type=int, default=20)
     st.add_argument("--seed", type=int, default=0)
     st.add_argument("--count", type=int, default=240, help="symmetric starts per structure (fast: 24 x 20 x 0.5)")
+    ba = sub.add_parser("basin", help=basin.__doc__.split(":")[0])
+    ba.add_argument("--dataset", default="mp_20")
+    ba.add_argument("--n", type=int, default=20)
+    ba.add_argument("--seed", type=int, default=0)
+    ba.add_argument("--trials", type=int, default=16)
+    ba.add_argument("--sigma", type=float, nargs="+", default=[0.05, 0.1, 0.2, 0.4])
+    ba.add_argument("--preset", default="fast")
+    ba.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    {"quality": quality, "speed": speed, "starts": starts}[args.command](args)
+    {"quality": quality, "speed": speed, "starts": starts, "basin": basin}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -112,14 +112,22 @@ class _Batch:
             torch.as_tensor(self.n_atoms, device=kw["device"]))
         self.numbers = torch.as_tensor(np.concatenate([np.tile(t.numbers, T) for t in targets]), device=kw["device"])
         self.cell = torch.as_tensor(np.repeat(self.matrices, T, axis=0), **kw)
-        self.pos = torch.as_tensor(np.concatenate([(f @ m).reshape(-1, 3) for f, m in zip(starts, self.matrices)]), **kw)
         self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
+        self.place(starts)
         self.active = np.ones(len(targets), dtype=bool)
         self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T, symmetric_starts=c)
                         for t, c in zip(targets, self.symmetric_counts)]
+
+    def place(self, starts: Sequence[np.ndarray]) -> None:
+        """Put every replica at its start, fractional (trials, n_atoms, 3) per structure, with fresh Adam moments and
+        no accepted hop. The constructor places the screened starts; benchmarks place known ones (shaken truths) to
+        measure how far from the truth a hop still finds it."""
+        self.pos = torch.as_tensor(np.concatenate([(f @ m).reshape(-1, 3) for f, m in zip(starts, self.matrices)]),
+                                   **self.kw)
+        self.neighbors.invalidate()
         self._reset_hop()
         self.accepted_pos = self.pos.clone()
-        self.accepted_loss = torch.full((len(self.n_atoms),), math.inf, **kw)
+        self.accepted_loss = torch.full((len(self.n_atoms),), math.inf, **self.kw)
 
     def _starts(self, k: int, matrix: np.ndarray) -> np.ndarray:
         """Fractional starts (trials, n_atoms, 3) of structure k: the best `trials` of trials * screen candidates."""
