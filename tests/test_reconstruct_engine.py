@@ -86,6 +86,24 @@ def test_smooth_phase_uses_widest_gaussians_and_reports_the_full_loss(scaler: Sc
     assert check.loss(pos)[0].item() == pytest.approx(result.loss, rel=1e-9)
 
 
+def test_smooth_phase_steps_with_its_own_learning_rate(scaler: Scaler) -> None:
+    """smooth_lr drives the smooth phase, lr the full one: with smooth_lr 1e-4, five Adam steps move no coordinate by
+    more than a few 1e-4 A (an Adam step is ~lr), with smooth_lr 0.05 they move the atoms ~100x further."""
+    (target,) = targets([PEROVSKITE])
+
+    def moved(smooth_lr: float) -> float:
+        settings = resolve({"trials": 2, "smooth_steps": 5, "smooth_lr": smooth_lr, "lr": 0.05, "lr_final": 1.0,
+                            "dtype": "float64"})
+        batch = _Batch([target], scaler, GRID, settings)
+        start = batch.pos.clone()
+        batch.smooth_phase()
+        batch.step(0.0)  # hop_pos of the full phase: where the smooth phase left the atoms
+        return float((batch.hop_pos - start).abs().max())
+
+    assert moved(1e-4) <= 5 * 3e-4
+    assert moved(0.05) > 100 * moved(1e-4)
+
+
 def test_screened_starts_are_the_best_candidates(scaler: Scaler) -> None:
     """screen = 8 draws 8x the candidates (the unscreened starts among them) and keeps the lowest smooth losses."""
     (target,) = targets([PEROVSKITE])
@@ -224,6 +242,6 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
     with pytest.raises(ValueError, match="lr='fast' is not a valid float"):
         resolve({"lr": "fast"})
     for key, bad in (("patience", -1), ("min_gain", 1.0), ("screen", 0), ("smooth_steps", -5),
-                     ("start_symmetric", 1.5), ("symprec", 0.0)):
+                     ("start_symmetric", 1.5), ("symprec", 0.0), ("smooth_lr", 0.0)):
         with pytest.raises(ValueError, match=f"reconstruct config: {key} must be"):
             resolve({key: bad})

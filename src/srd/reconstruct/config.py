@@ -30,6 +30,7 @@ class Settings:
     steps: int = 300  # Adam steps per hop
     smooth_steps: int = 0  # Adam steps before them, per hop, on the widest Gaussians' features and d_min only
     lr: float = 0.05  # Adam step size, A
+    smooth_lr: float = 0.1  # Adam step size of the smooth phase, A: large, to find the ~1 A basin
     lr_final: float = 1.0  # lr at the end of each hop as a fraction of lr (cosine); 1 = constant
     hop_size: float = 1.0  # hop perturbation: uniform [-hop_size, hop_size] A per Cartesian coordinate
     hop_decay: float = 1.0  # hop_size multiplier after each hop
@@ -58,6 +59,7 @@ class Settings:
             (self.trials >= 1, "trials must be >= 1"), (self.hops >= 1, "hops must be >= 1"),
             (self.steps >= 1, "steps must be >= 1"),
             (self.smooth_steps >= 0, "smooth_steps must be >= 0"), (self.lr > 0, "lr must be > 0"),
+            (self.smooth_lr > 0, "smooth_lr must be > 0"),
             (0 < self.lr_final <= 1, "lr_final must be in (0, 1]"), (self.hop_size >= 0, "hop_size must be >= 0"),
             (self.hop_decay > 0, "hop_decay must be > 0"),
             (self.swap_probability >= 0 and self.relocate_probability >= 0
@@ -93,9 +95,10 @@ class Settings:
 PRESETS: dict[str, Settings] = {
     "paper": Settings(),
     "fast": Settings(
-        preset="fast", trials=24, hops=8, smooth_steps=100, steps=100, lr=0.1, lr_final=0.002, hop_size=0.6,
-        hop_decay=0.7, swap_probability=0.4, relocate_probability=0.2, temperature=0.02, start="spread", screen=20,
-        start_snap=0.8, start_grid=2, start_symmetric=0.5, tol=0.008, check_every=50, patience=2, batch_structures=4,
+        preset="fast", trials=24, hops=8, smooth_steps=100, steps=100, smooth_lr=0.1, lr=0.1, lr_final=0.002,
+        hop_size=0.6, hop_decay=0.7, swap_probability=0.4, relocate_probability=0.2, temperature=0.02, start="spread",
+        screen=20, start_snap=0.8, start_grid=2, start_symmetric=0.5, tol=0.008, check_every=50, patience=2,
+        batch_structures=4,
     ),
 }
 

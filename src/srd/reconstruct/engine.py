@@ -194,16 +194,16 @@ class _Batch:
         for s in np.flatnonzero(self.active):
             self.results[s].steps += self.s.trials
 
-    def _lr(self, k: int, steps: int) -> float:
+    def _lr(self, lr: float, k: int, steps: int) -> float:
         """Cosine decay from lr to lr * lr_final over a phase: big steps to find a basin, small ones to settle in it."""
         f = self.s.lr_final
-        return self.s.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * k / max(steps - 1, 1))))
+        return lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * k / max(steps - 1, 1))))
 
     def smooth_phase(self) -> None:
         """smooth_steps Adam steps on the smooth loss; the hop then goes on from their best positions."""
         self.feature_mask = self.smooth_mask
         for k in range(self.s.smooth_steps):
-            self.step(self._lr(k, self.s.smooth_steps))
+            self.step(self._lr(self.s.smooth_lr, k, self.s.smooth_steps))
         self.pos = self.hop_pos
         self.feature_mask = self.full_mask
         self._reset_hop()  # hop bests are compared on the full loss only
@@ -286,7 +286,7 @@ class _Batch:
             if self.s.smooth_steps:
                 self.smooth_phase()
             for k in range(self.s.steps):
-                self.step(self._lr(k, self.s.steps))
+                self.step(self._lr(self.s.lr, k, self.s.steps))
                 if self.s.tol > 0 and (k + 1) % self.s.check_every == 0 and k + 1 < self.s.steps:
                     self.record()
                     self.retire(self.converged(), mid_hop=True)
