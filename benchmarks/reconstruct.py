@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+import yaml
 
 from dense_ead import dense_structure_ead
 from timing import seconds_per_call
 from srd.reconstruct import Target, reconstruct, resolve
 from srd.reconstruct.matching import EXACT_RMS, match_rms, random_positions
+from srd.reconstruct.symmetric import WyckoffMap
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
@@ -74,8 +76,13 @@ def atom_range(text: str) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
+def overrides(pairs: list[str]) -> dict:
+    """--set key=value ... as settings, values read as YAML (0.03 a number, true a bool), as config.yaml would."""
+    return {key: yaml.safe_load(value) for key, value in (kv.split("=", 1) for kv in pairs)}
+
+
 def quality(args: argparse.Namespace) -> dict:
-    settings = resolve({"preset": args.preset, **dict(kv.split("=", 1) for kv in args.set)})
+    settings = resolve({"preset": args.preset, **overrides(args.set)})
     crystals = load(args.dataset, args.split, args.n, args.seed, args.atoms)
     scaler = val_scaler(args.dataset)
     R = representation(crystals, GRID)
@@ -101,7 +108,8 @@ def quality(args: argparse.Namespace) -> dict:
     }
     if args.verbose:
         for c, r, x in zip(crystals, results, rms):
-            print(f"{c.id:>20} n={c.n_atoms:3d} loss={r.loss:.4g} rms={x:.4f} steps={r.steps} hist={np.round(r.history, 4).tolist()}")
+            print(f"{c.id:>20} n={c.n_atoms:3d} loss={r.loss:.4g} rms={x:.4f} steps={r.steps} "
+                  f"sym={r.symmetric_trials}{'*' if r.symmetric_best else ''} hist={np.round(r.history, 4).tolist()}")
     print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}))
     return out
 
@@ -180,7 +188,7 @@ def basin(args: argparse.Namespace) -> None:
     from srd.reconstruct.engine import _Batch
 
     settings = resolve({"preset": args.preset, "trials": args.trials, "hops": 1, "screen": 1, "start_symmetric": 0,
-                        "tol": 0, "patience": 0, **dict(kv.split("=", 1) for kv in args.set)})
+                        "tol": 0, "patience": 0, **overrides(args.set)})
     crystals = load(args.dataset, "val", args.n, seed=args.seed)
     scaler = val_scaler(args.dataset)
     R = representation(crystals, GRID)
@@ -191,9 +199,10 @@ def basin(args: argparse.Namespace) -> None:
             batch = _Batch([Target(r[LAYOUT.structure], c.numbers, c.lattice)], scaler, GRID, settings)
             matrix = batch.matrices[0]
             shaken = c.frac + rng.normal(0.0, sigma, (args.trials, c.n_atoms, 3)) @ np.linalg.inv(matrix)
-            batch.place([shaken])
+            batch.place([[WyckoffMap.identity(f) for f in shaken]])
             batch.run()
-            frac = batch.hop_pos.detach().cpu().double().numpy().reshape(args.trials, -1, 3) @ np.linalg.inv(matrix)
+            cart = batch.positions(batch.hop_theta).detach().cpu().double().numpy()
+            frac = cart.reshape(args.trials, -1, 3) @ np.linalg.inv(matrix)
             exact = [match_rms(Crystal(c.numbers, f % 1.0, c.lattice), c) <= EXACT_RMS for f in frac]
             rows.append({"id": c.id, "n_atoms": c.n_atoms, "sigma": sigma, "exact": float(np.mean(exact))})
         print(c.id, c.n_atoms, [round(x["exact"], 2) for x in rows[-len(args.sigma):]], flush=True)

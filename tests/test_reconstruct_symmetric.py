@@ -8,9 +8,15 @@ import spglib
 from pymatgen.core import Lattice
 
 from srd.reconstruct import symmetric
-from srd.reconstruct.symmetric import draw, group_probabilities, lattice_setting, symmetric_starts
+from srd.reconstruct.symmetric import WyckoffMap, draw, group_probabilities, lattice_setting, symmetric_starts
 
 FCC_PRIMITIVE = Lattice.cubic(5.64).matrix @ np.array([[0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
+
+
+def _fracs(rng: np.random.Generator, count: int, numbers: np.ndarray, setting) -> np.ndarray:
+    """symmetric_starts as an array of fractional coordinates (k, n_atoms, 3)."""
+    starts = symmetric_starts(rng, count, numbers, setting)
+    return np.array([s.frac for s in starts]).reshape(len(starts), len(numbers), 3)
 
 
 def _pair_distance(frac: np.ndarray, matrix: np.ndarray) -> float:
@@ -41,7 +47,7 @@ def test_symmetric_starts_in_a_primitive_fcc_cell_are_rock_salt_or_zincblende() 
     the wrong number of atoms."""
     numbers = np.array([11, 17])
     setting = lattice_setting(FCC_PRIMITIVE, 0.01)
-    starts = symmetric_starts(np.random.default_rng(0), 12, numbers, setting)
+    starts = _fracs(np.random.default_rng(0), 12, numbers, setting)
     assert starts.shape == (12, 2, 3)
     distances = np.array([_pair_distance(f, FCC_PRIMITIVE) for f in starts])
     assert np.all(np.isclose(distances, 5.64 / 2) | np.isclose(distances, 5.64 * np.sqrt(3) / 4)), distances
@@ -53,7 +59,7 @@ def test_symmetric_starts_keep_species_order_and_counts() -> None:
     """Rutile-like TiO2 on a tetragonal lattice: the atoms come back in the order of `numbers`, all distinct."""
     matrix = Lattice.tetragonal(4.59, 2.96).matrix
     numbers = np.array([8, 22, 8, 8, 22, 8])
-    starts = symmetric_starts(np.random.default_rng(1), 8, numbers, lattice_setting(matrix, 0.01))
+    starts = _fracs(np.random.default_rng(1), 8, numbers, lattice_setting(matrix, 0.01))
     assert len(starts) > 0
     for frac in starts:
         assert np.all((frac >= 0) & (frac < 1))
@@ -70,10 +76,10 @@ def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
     own, which must be seeded too."""
     setting = lattice_setting(Lattice.tetragonal(4.59, 2.96).matrix, 0.01)
     numbers = np.array([8, 22, 8, 8, 22, 8])
-    first = symmetric_starts(np.random.default_rng(5), 6, numbers, setting)
+    first = _fracs(np.random.default_rng(5), 6, numbers, setting)
     assert len(first) == 6
-    assert np.array_equal(first, symmetric_starts(np.random.default_rng(5), 6, numbers, setting))
-    assert not np.array_equal(first, symmetric_starts(np.random.default_rng(6), 6, numbers, setting))
+    assert np.array_equal(first, _fracs(np.random.default_rng(5), 6, numbers, setting))
+    assert not np.array_equal(first, _fracs(np.random.default_rng(6), 6, numbers, setting))
 
 
 def _four_fold_axes(frac: np.ndarray, matrix: np.ndarray, numbers: np.ndarray) -> set[int]:
@@ -91,7 +97,7 @@ def test_a_cubic_lattice_admits_tetragonal_groups_along_each_axis() -> None:
     setting = lattice_setting(matrix, 0.01)
     p = group_probabilities(numbers, setting)
     assert 123 in p and not any(g >= 195 for g in p)
-    starts = symmetric_starts(np.random.default_rng(3), 60, numbers, setting)
+    starts = _fracs(np.random.default_rng(3), 60, numbers, setting)
     assert len(starts) == 60
     axes = [_four_fold_axes(f, matrix, numbers) for f in starts]
     assert all(len(a) <= 1 for a in axes)  # never cubic
@@ -113,8 +119,8 @@ def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None
     assert group in setting.groups
     rng = np.random.default_rng(group)
     starts = [draw(rng, group, numbers, setting) for _ in range(6)]
-    assert all(frac is not None for frac in starts)
-    for frac in starts:
+    assert all(start is not None for start in starts)
+    for frac in (start.frac for start in starts):
         assert (3 if group < 16 else 16) <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= 74
 
 
@@ -133,7 +139,7 @@ def test_failed_draws_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(symmetric, "draw", lambda *args: calls.append(args) or None)
     setting = lattice_setting(FCC_PRIMITIVE, 0.01)
     starts = symmetric.symmetric_starts(np.random.default_rng(0), 7, np.array([11, 17]), setting)
-    assert starts.shape == (0, 2, 3) and len(calls) == 7
+    assert starts == [] and len(calls) == 7
 
 
 @pytest.mark.parametrize("name, matrix, cells, family", [
@@ -149,7 +155,41 @@ def test_rhombohedral_and_monoclinic_lattices_give_starts_of_their_family(
     numbers = np.array([12, 12, 8, 8, 8, 8])
     setting = lattice_setting(matrix, 0.01)
     assert round(abs(np.linalg.det(setting.conventional) / np.linalg.det(matrix))) == cells
-    starts = symmetric_starts(np.random.default_rng(0), 8, numbers, setting)
+    starts = _fracs(np.random.default_rng(0), 8, numbers, setting)
     assert len(starts) == 8, name
     for frac in starts:
         assert family[0] <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= family[1]
+
+
+@pytest.mark.parametrize("group, matrix, numbers", [
+    (136, Lattice.tetragonal(4.59, 2.96).matrix, [8, 22, 8, 8, 22, 8]),  # rutile's group, O on 4f (x, x, 0)
+    (62, Lattice.orthorhombic(5.4, 7.6, 5.5).matrix, [20] * 4 + [32] * 4 + [8] * 4),  # Pnma, 4c (x, 1/4, z) sites
+    (63, np.array([[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]]) @ Lattice.orthorhombic(3.1, 9.7, 6.3).matrix,
+     [12, 12, 8, 8]),  # Cmcm in a primitive cell of the C-centred lattice
+    (166, Lattice.rhombohedral(10.4, 24.2).matrix, [83, 83, 52, 52, 52]),  # Bi2Te3's R-3m, 2c and 1a + 2c sites
+])
+def test_moving_free_parameters_keeps_the_space_group(group: int, matrix: np.ndarray, numbers: list[int]) -> None:
+    """A search over a start's free Wyckoff parameters never leaves its group: random moves of the generators give
+    crystals of the same space group, where the same moves applied to each atom on its own give P1."""
+    numbers = np.array(numbers)
+    setting = lattice_setting(matrix, 0.01)
+    rng = np.random.default_rng(group)
+    def number(frac: np.ndarray) -> int:
+        return spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-4).number
+
+    # a draw with free coordinates (one with every atom on fixed special positions can have a higher group)
+    start = next(s for s in (draw(rng, group, numbers, setting) for _ in range(40)) if s and number(s.frac) == group)
+    for _ in range(3):
+        moved = WyckoffMap(start.free + rng.normal(0.0, 0.02, start.free.shape), start.site, start.rotation,
+                           start.shift)
+        assert number(moved.frac) == group
+        assert not np.allclose(moved.frac, start.frac)
+        assert number(start.frac + rng.normal(0.0, 0.02, start.frac.shape)) == 1
+
+
+def test_the_identity_map_leaves_every_atom_free() -> None:
+    frac = np.random.default_rng(0).random((5, 3))
+    start = WyckoffMap.identity(frac)
+    assert np.allclose(start.frac, frac) and not start.constrained
+    moved = WyckoffMap(start.free + 0.1, start.site, start.rotation, start.shift)
+    assert np.allclose(moved.frac, (frac + 0.1) % 1.0)

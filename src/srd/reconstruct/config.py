@@ -44,6 +44,9 @@ class Settings:
     start_grid: int = 4  # special positions (0, 1/4, 1/2, ...) where many crystals put their atoms
     start_symmetric: float = 0.0  # share of candidate starts that are random crystals of a group the lattice admits
     symprec: float = 0.1  # A: tolerance of the lattice's Bravais type for `start_symmetric`
+    keep_symmetry: bool = False  # symmetric starts move only their free Wyckoff coordinates: they keep their group
+    max_symmetric_trials: float = 1.0  # largest share of the screened trials that symmetric starts may take
+    redraw: bool = False  # a tied trial whose hop found nothing better restarts from the next unscreened symmetric one
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
     check_every: int = 50  # steps between early-stopping checks
     patience: int = 0  # stop a structure whose best loss fell by less than min_gain over this many hops (0 = never)
@@ -70,6 +73,7 @@ class Settings:
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
             (0 <= self.start_symmetric <= 1, "start_symmetric must be in [0, 1]"),
             (self.symprec > 0, "symprec must be > 0"),
+            (0 <= self.max_symmetric_trials <= 1, "max_symmetric_trials must be in [0, 1]"),
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
             (self.check_every >= 1, "check_every must be >= 1"), (self.patience >= 0, "patience must be >= 0"),

@@ -1,9 +1,10 @@
 """Algorithm 2, batched: basin hopping with Adam over positions, for many trials of many structures at once.
 
 All replicas (structures x trials) live in one concatenated atom tensor, so one EAD evaluation with gradients
-advances every trial of every structure by one Adam step. The lattice and species are fixed; only Cartesian
-positions move. Randomness is drawn per structure from its own seed, so a structure's result does not depend on
-which other structures share its batch.
+advances every trial of every structure by one Adam step. The lattice and species are fixed; only positions move:
+Cartesian positions, or with `keep_symmetry` the Wyckoff generators of trials that started from a symmetric start
+(srd.reconstruct.ties). Randomness is drawn per structure from its own seed, so a structure's result does not
+depend on which other structures share its batch.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from srd.reconstruct.config import Settings
 from srd.reconstruct.skin import SkinNeighbors
 from srd.reconstruct.moves import hop_moves
 from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
-from srd.reconstruct.symmetric import lattice_setting, symmetric_starts
+from srd.reconstruct.symmetric import WyckoffMap, lattice_setting, symmetric_starts
+from srd.reconstruct.ties import Ties
 from srd.representation.descriptor import CrystalBatch
 from srd.representation.pooled import structure_descriptor
 from srd.representation.grid import EADGrid
@@ -56,11 +58,15 @@ class Result:
     steps: int = 0  # Adam steps summed over trials
     history: list[float] = field(default_factory=list)  # best loss after each hop
     symmetric_starts: int = 0  # candidate starts drawn from space groups (0 where none can hold the composition)
+    symmetric_trials: int = 0  # trials searched within their start's space group (keep_symmetry)
+    symmetric_best: bool = False  # the best positions came from such a trial
+    redraws: int = 0  # tied trials restarted from a fresh symmetric start (redraw)
 
     def columns(self) -> dict:
         """The search's figures as table columns (the reconstruct stages add their own)."""
         return {"loss": self.loss, "trials": self.trials, "hops": self.hops, "steps": self.steps,
-                "symmetric_starts": self.symmetric_starts, "loss_history": list(self.history)}
+                "symmetric_starts": self.symmetric_starts, "symmetric_trials": self.symmetric_trials,
+                "symmetric_best": self.symmetric_best, "redraws": self.redraws, "loss_history": list(self.history)}
 
 
 def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
@@ -104,6 +110,7 @@ class _Batch:
         self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
         self.feature_mask = self.full_mask
         self.symmetric_counts = [0] * len(targets)
+        self.reserve: list[list[WyckoffMap]] = [[] for _ in targets]  # unscreened symmetric starts, best first
         starts = [self._starts(k, m) for k, m in enumerate(self.matrices)]
         # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
         self.structure = torch.arange(len(targets), device=kw["device"]).repeat_interleave(T)
@@ -115,22 +122,29 @@ class _Batch:
         self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
         self.place(starts)
         self.active = np.ones(len(targets), dtype=bool)
-        self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T, symmetric_starts=c)
-                        for t, c in zip(targets, self.symmetric_counts)]
+        self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T, symmetric_starts=c,
+                               symmetric_trials=sum(m.constrained for m in maps))
+                        for t, c, maps in zip(targets, self.symmetric_counts, starts)]
 
-    def place(self, starts: Sequence[np.ndarray]) -> None:
-        """Put every replica at its start, fractional (trials, n_atoms, 3) per structure, with fresh Adam moments and
-        no accepted hop. The constructor places the screened starts; benchmarks place known ones (shaken truths) to
-        measure how far from the truth a hop still finds it."""
-        self.pos = torch.as_tensor(np.concatenate([(f @ m).reshape(-1, 3) for f, m in zip(starts, self.matrices)]),
-                                   **self.kw)
+    def place(self, starts: Sequence[Sequence[WyckoffMap]]) -> None:
+        """Put every replica at its start (per structure, one map per trial), with fresh Adam moments and no accepted
+        hop. The constructor places the screened starts; benchmarks place known ones (shaken truths) to measure how
+        far from the truth a hop still finds it."""
+        maps = [m for structure in starts for m in structure]
+        self.theta, self.ties = Ties.build(maps, np.repeat(self.matrices, self.s.trials, axis=0), **self.kw)
+        self.tied = np.array([m.constrained for m in maps])  # per replica
         self.neighbors.invalidate()
         self._reset_hop()
-        self.accepted_pos = self.pos.clone()
+        self.accepted_theta = self.theta.clone()
         self.accepted_loss = torch.full((len(self.n_atoms),), math.inf, **self.kw)
 
-    def _starts(self, k: int, matrix: np.ndarray) -> np.ndarray:
-        """Fractional starts (trials, n_atoms, 3) of structure k: the best `trials` of trials * screen candidates."""
+    def positions(self, theta: torch.Tensor) -> torch.Tensor:
+        """Cartesian positions of every atom from the free coordinates (the same tensor where nothing is tied)."""
+        return theta if self.ties is None else self.ties.positions(theta)
+
+    def _starts(self, k: int, matrix: np.ndarray) -> list[WyckoffMap]:
+        """Starts of structure k, one per trial: the best `trials` of trials * screen candidates. Symmetric ones keep
+        their Wyckoff ties with `keep_symmetry`; every other start is free."""
         rng, target, T = self.rngs[k], self.targets[k], self.s.trials
         n = T * max(self.s.screen, 1)
         if self.s.start == "uniform":
@@ -139,16 +153,25 @@ class _Batch:
             d_min = float(np.clip(np.nan_to_num(target.r_str[-1]), 0.0, 5.0))
             frac = spread_starts(rng, n, target.n_atoms, matrix, self.s.start_min_distance * d_min)
         frac = snap_starts(rng, frac, self.s.start_snap, self.s.start_grid)
+        maps = [WyckoffMap.identity(f) for f in frac]
         if self.s.start_symmetric > 0:
             symmetric = symmetric_starts(rng, round(n * self.s.start_symmetric), target.numbers,
                                          lattice_setting(matrix, self.s.symprec))
-            frac[:len(symmetric)] = symmetric  # a group that cannot hold the composition leaves the rest as they are
+            # a group that cannot hold the composition leaves the rest as they are
+            maps[:len(symmetric)] = symmetric if self.s.keep_symmetry else [WyckoffMap.identity(m.frac)
+                                                                            for m in symmetric]
             self.symmetric_counts[k] = len(symmetric)
         if n == T:
-            return frac
-        crystals = [Crystal(target.numbers, f, target.lattice) for f in frac]
+            return maps
+        crystals = [Crystal(target.numbers, m.frac, target.lattice) for m in maps]
         losses = torch.cat([self._smooth_loss(crystals[i:i + SCREEN_BATCH], k) for i in range(0, n, SCREEN_BATCH)])
-        return frac[torch.argsort(losses, stable=True)[:T].cpu().numpy()]
+        order = torch.argsort(losses, stable=True).cpu().numpy()
+        # symmetric candidates (the first symmetric_counts[k]) beyond the cap give way to the next best free ones
+        symmetric = order < self.symmetric_counts[k]
+        keep = ~symmetric | (np.cumsum(symmetric) <= math.floor(T * self.s.max_symmetric_trials))
+        chosen = order[keep][:T]
+        self.reserve[k] = [maps[i] for i in order[symmetric] if i not in chosen]
+        return [maps[i] for i in chosen]
 
     def _smooth_loss(self, crystals: Sequence[Crystal], k: int) -> torch.Tensor:
         """Smooth loss of candidate crystals against target k: cheap (no gradient), it ranks starts."""
@@ -157,10 +180,10 @@ class _Batch:
             return self._l1(R, torch.full((len(crystals),), k, device=R.device), self.smooth_mask)
 
     def _reset_hop(self) -> None:
-        self.m = torch.zeros_like(self.pos)
-        self.v = torch.zeros_like(self.pos)
+        self.m = torch.zeros_like(self.theta)
+        self.v = torch.zeros_like(self.theta)
         self.t = 0
-        self.hop_pos = self.pos.clone()
+        self.hop_theta = self.theta.clone()
         self.hop_loss = torch.full((len(self.n_atoms),), math.inf, **self.kw)
 
     def loss(self, pos: torch.Tensor) -> torch.Tensor:
@@ -178,19 +201,19 @@ class _Batch:
         return torch.where(self.goal_known[structure], diff, 0.0)[:, mask].abs().mean(1)
 
     def step(self, lr: float) -> None:
-        """One Adam step on every replica; remembers each replica's best positions of this hop."""
-        x = self.pos.detach().requires_grad_(True)
-        loss = self.loss(x)
+        """One Adam step on every replica's free coordinates; remembers each replica's best of this hop."""
+        x = self.theta.detach().requires_grad_(True)
+        loss = self.loss(self.positions(x))
         (grad,) = torch.autograd.grad(loss.sum(), x)
         with torch.no_grad():
             better = loss < self.hop_loss
             self.hop_loss = torch.where(better, loss, self.hop_loss)
-            self.hop_pos = torch.where(better[self.batch, None], self.pos, self.hop_pos)
+            self.hop_theta = torch.where(better[self.batch, None], self.theta, self.hop_theta)
             self.t += 1
             self.m.mul_(BETA1).add_(grad, alpha=1 - BETA1)
             self.v.mul_(BETA2).addcmul_(grad, grad, value=1 - BETA2)
             step = self.m / (1 - BETA1**self.t) / ((self.v / (1 - BETA2**self.t)).sqrt_() + EPS)
-            self.pos = self.pos - lr * step
+            self.theta = self.theta - lr * step
         for s in np.flatnonzero(self.active):
             self.results[s].steps += self.s.trials
 
@@ -204,7 +227,7 @@ class _Batch:
         self.feature_mask = self.smooth_mask
         for k in range(self.s.smooth_steps):
             self.step(self._lr(self.s.smooth_lr, k, self.s.smooth_steps))
-        self.pos = self.hop_pos
+        self.theta = self.hop_theta
         self.feature_mask = self.full_mask
         self._reset_hop()  # hop bests are compared on the full loss only
 
@@ -212,7 +235,7 @@ class _Batch:
         """Copy each active structure's best replica of this hop into its result if it beats the best so far."""
         T = self.s.trials
         losses = self.hop_loss.view(-1, T).cpu().numpy()
-        pos = self.hop_pos.detach().cpu().double().numpy()
+        pos = self.positions(self.hop_theta).detach().cpu().double().numpy()
         offsets = np.concatenate([[0], np.cumsum(self.n_atoms)])
         for k, s in enumerate(np.flatnonzero(self.active)):
             best = int(np.argmin(losses[k]))
@@ -221,6 +244,7 @@ class _Batch:
                 cart = pos[offsets[r]:offsets[r + 1]]
                 self.results[s].loss = float(losses[k, best])
                 self.results[s].frac = (cart @ np.linalg.inv(self.matrices[s])) % 1.0
+                self.results[s].symmetric_best = bool(self.tied[r])
 
     def converged(self) -> np.ndarray:
         """Per structure: active and reproduced (best loss below tol)."""
@@ -246,11 +270,14 @@ class _Batch:
         self.active &= ~done
         if not self.active.any():
             return
-        keep = torch.as_tensor(keep_rep, device=self.pos.device)
+        keep = torch.as_tensor(keep_rep, device=self.theta.device)
         atoms = keep[self.batch]
         remap = torch.cumsum(keep.long(), 0) - 1
-        self.neighbors = self.neighbors.select(keep_rep, self.pos[atoms], atoms)
-        for name in ("pos", "m", "v", "hop_pos", "accepted_pos", "numbers"):
+        self.neighbors = self.neighbors.select(keep_rep, self.theta[atoms], atoms)
+        if self.ties is not None:
+            self.ties = self.ties.select(atoms)
+        self.tied = self.tied[keep_rep]
+        for name in ("theta", "m", "v", "hop_theta", "accepted_theta", "numbers"):
             setattr(self, name, getattr(self, name)[atoms])
         for name in ("hop_loss", "accepted_loss", "cell"):
             setattr(self, name, getattr(self, name)[keep])
@@ -260,7 +287,8 @@ class _Batch:
 
     def hop(self, size: float) -> None:
         """Metropolis choice between each replica's accepted state and its hop result, then the next hop's move
-        (srd.reconstruct.moves) from the accepted state."""
+        (srd.reconstruct.moves) from the accepted state. The moves displace free coordinates: a tied trial's atoms
+        follow their generators, so it stays in its group."""
         T = self.s.trials
         active = np.flatnonzero(self.active)
         u = torch.as_tensor(np.concatenate([self.rngs[s].random(T) for s in active]), **self.kw)
@@ -270,15 +298,30 @@ class _Batch:
         else:
             accept = delta < 0
         self.accepted_loss = torch.where(accept, self.hop_loss, self.accepted_loss)
-        self.accepted_pos = torch.where(accept[self.batch, None], self.hop_pos, self.accepted_pos)
-        accepted = self.accepted_pos.detach().cpu().double().numpy()
+        self.accepted_theta = torch.where(accept[self.batch, None], self.hop_theta, self.accepted_theta)
+        accepted = self.positions(self.accepted_theta).detach().cpu().double().numpy()
         offsets = np.concatenate([[0], np.cumsum(self.n_atoms)])[::T]  # first atom of each active structure
         moves = [hop_moves(self.rngs[s], accepted[offsets[k]:offsets[k + 1]].reshape(T, -1, 3), self.targets[s].numbers,
                            self.matrices[s], size, self.s.swap_probability, self.s.relocate_probability)
                  for k, s in enumerate(active)]
-        self.pos = self.accepted_pos + torch.as_tensor(np.concatenate([m.reshape(-1, 3) for m in moves]), **self.kw)
+        self.theta = self.accepted_theta + torch.as_tensor(np.concatenate([m.reshape(-1, 3) for m in moves]), **self.kw)
+        if self.s.redraw:
+            self._redraw((delta >= 0).cpu().numpy() & self.tied)
         self.neighbors.invalidate()
         self._reset_hop()
+
+    def _redraw(self, stuck: np.ndarray) -> None:
+        """Replicas `stuck` (tied, their hop found nothing better) restart from their structure's next reserve start:
+        a tied trial cannot leave a wrong group or Wyckoff choice, so a fresh draw is worth more than another shake."""
+        T = self.s.trials
+        active = np.flatnonzero(self.active)
+        first = np.concatenate([[0], np.cumsum(self.n_atoms)])
+        for r in np.flatnonzero(stuck):
+            s = active[r // T]
+            if self.reserve[s]:
+                self.ties.replace(self.theta, int(first[r]), self.reserve[s].pop(0), self.matrices[s])
+                self.accepted_loss[r] = math.inf  # the new start's first hop is accepted whatever it finds
+                self.results[s].redraws += 1
 
     def run(self) -> list[Result]:
         size = self.s.hop_size

@@ -50,6 +50,38 @@ class LatticeSetting:
     family: str  # the lattice's crystal family
 
 
+@dataclass(frozen=True)
+class WyckoffMap:
+    """A start whose atoms are affine images of free Wyckoff parameters, in the target's fractional coordinates:
+    atom i = rotation[i] @ free[site[i]] + shift[i].
+
+    Row site[i] of `free` is the generator of atom i's site: moving it moves every atom of the site together, so a
+    search over the generators stays in the start's space group, with its few free coordinates (two per 4c site of
+    Pnma) instead of 3 per atom. A start without symmetry is the identity map (`WyckoffMap.identity`)."""
+
+    free: np.ndarray  # (n_atoms, 3); rows that no atom's site points at are unused
+    site: np.ndarray  # (n_atoms,) int
+    rotation: np.ndarray  # (n_atoms, 3, 3)
+    shift: np.ndarray  # (n_atoms, 3)
+
+    @classmethod
+    def identity(cls, frac: np.ndarray) -> WyckoffMap:
+        n = len(frac)
+        return cls(frac.copy(), np.arange(n), np.broadcast_to(np.eye(3), (n, 3, 3)).copy(), np.zeros((n, 3)))
+
+    @property
+    def frac(self) -> np.ndarray:
+        """The atoms, wrapped to [0, 1)."""
+        x = frac_of(self.rotation, self.free[self.site], self.shift) % 1.0
+        return np.where(x < 1.0, x, 0.0)  # % leaves 1.0 for -1e-17
+
+    @property
+    def constrained(self) -> bool:
+        """Whether any atom is tied to another's parameters or to a special position (not the identity map)."""
+        return not (np.array_equal(self.site, np.arange(len(self.site)))
+                    and np.array_equal(self.rotation, np.broadcast_to(np.eye(3), self.rotation.shape)))
+
+
 @lru_cache(maxsize=None)
 def _group(number: int):
     """pyxtal's group with its Wyckoff positions (building one takes ~10 ms)."""
@@ -81,23 +113,24 @@ def lattice_setting(matrix: np.ndarray, symprec: float) -> LatticeSetting:
     return LatticeSetting(transform, np.linalg.inv(transform).T @ matrix, _groups_of(number), _family(number))
 
 
-def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, setting: LatticeSetting) -> np.ndarray:
-    """Up to `count` fractional starts (k, n_atoms, 3), atoms in the order of `numbers`.
+def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray,
+                     setting: LatticeSetting) -> list[WyckoffMap]:
+    """Up to `count` starts, atoms in the order of `numbers`.
 
     Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: pyxtal gave up,
     or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A draw takes
     ~20 ms (`python benchmarks/reconstruct.py starts`)."""
     probabilities = group_probabilities(numbers, setting)
     groups, p = list(probabilities), np.array(list(probabilities.values()))
-    out: list[np.ndarray] = []
+    out: list[WyckoffMap] = []
     failures = 0
     while groups and len(out) < count and failures < count:
-        frac = draw(rng, int(rng.choice(groups, p=p)), numbers, setting)
-        if frac is None:
+        start = draw(rng, int(rng.choice(groups, p=p)), numbers, setting)
+        if start is None:
             failures += 1
         else:
-            out.append(frac)
-    return np.array(out).reshape(len(out), len(numbers), 3)
+            out.append(start)
+    return out
 
 
 def group_probabilities(numbers: np.ndarray, setting: LatticeSetting) -> dict[int, float]:
@@ -119,7 +152,7 @@ def _compatible(group: int, counts: tuple[int, ...]) -> bool:
     return bool(compatible)
 
 
-def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting) -> np.ndarray | None:
+def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting) -> WyckoffMap | None:
     """One random crystal of `group` mapped into the target cell, or None if pyxtal fails or the mapping does not
     give the target's counts (a centering or axis choice that does not fit this cell).
 
@@ -149,21 +182,46 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
         return None
     if not crystal.valid:
         return None
-    sites: dict[str, list[np.ndarray]] = {}
+    # Drawn (conventional, pyxtal's axis order) -> target fractional coordinates: x = to_target @ x_drawn.
+    to_target = np.linalg.inv(setting.transform)[:, axes]
+    to_drawn = np.linalg.inv(to_target)
+    orbits: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     for site in crystal.atom_sites:
-        sites.setdefault(site.specie, []).append(site.coords)
-    frac = np.empty((len(numbers), 3))
-    back = np.linalg.inv(setting.transform)
+        orbits.setdefault(site.specie, []).append(_orbit(site.wp.ops, to_target, to_drawn, to_target @ site.position))
+    free, site_of = np.empty((len(numbers), 3)), np.empty(len(numbers), dtype=int)
+    rotation, shift = np.empty((len(numbers), 3, 3)), np.empty((len(numbers), 3))
     for z, symbol, n in zip(species, _symbols(species), counts):
-        drawn = np.concatenate(sites.get(symbol, [np.empty((0, 3))]))
-        conventional = np.empty_like(drawn)
-        conventional[:, axes] = drawn  # back to spglib's order of the axes
-        points = conventional @ back.T
-        unique = _unique_sites(points - np.floor(points))
-        if len(unique) != n:
+        rows = np.flatnonzero(numbers == z)
+        kept = 0
+        for generator, rot, off in orbits.get(symbol, []):
+            points = rot @ generator + off
+            off = off - np.floor(points)  # wrapped into the cell
+            taken = frac_of(rotation[rows[:kept]], free[site_of[rows[:kept]]], shift[rows[:kept]])
+            new = _unique_sites(points - np.floor(points), taken)
+            if kept + len(new) > n:
+                return None
+            at = rows[kept:kept + len(new)]
+            free[at], site_of[at], rotation[at], shift[at] = generator, at[0] if len(at) else 0, rot[new], off[new]
+            kept += len(new)
+        if kept != n:
             return None
-        frac[numbers == z] = unique
-    return np.where(frac < 1.0, frac, 0.0)  # floor leaves 1.0 for -1e-17
+    return WyckoffMap(free, site_of, rotation, shift)
+
+
+def frac_of(rotation: np.ndarray, free: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Atoms x_i = rotation_i @ free_i + shift_i (any number of leading dimensions)."""
+    return np.einsum("...ij,...j->...i", rotation, free) + shift
+
+
+def _orbit(ops, to_target: np.ndarray, to_drawn: np.ndarray, generator: np.ndarray):
+    """A Wyckoff site as an affine image of its generator in target coordinates: point k = rot[k] @ g + off[k].
+
+    pyxtal's first operation projects onto the site (x, 1/4, z for Pnma 4c), the others map it around the orbit, so
+    op_k(op_0(g)) is the site's k-th atom for any g, and moving g moves them all together."""
+    first = ops[0]
+    rot = np.stack([to_target @ op.rotation_matrix @ first.rotation_matrix @ to_drawn for op in ops])
+    off = np.stack([to_target @ (op.rotation_matrix @ first.translation_vector + op.translation_vector) for op in ops])
+    return generator, rot, off
 
 
 @lru_cache(maxsize=1)
@@ -181,8 +239,11 @@ def _symbols(species: np.ndarray) -> list[str]:
     return [Element.from_Z(int(z)).symbol for z in species]
 
 
-def _unique_sites(points: np.ndarray) -> np.ndarray:
-    """Distinct points modulo lattice translations (the conventional cell holds several copies of the target's),
-    each kept at its first occurrence."""
+def _unique_sites(points: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """Indices of the points that are distinct modulo lattice translations (the conventional cell holds several
+    copies of the target's), each kept at its first occurrence, and not on any of the points already `taken`."""
     same = np.abs(pbc_diff(points[:, None], points[None])).max(-1) < _SAME_SITE
-    return points[~np.tril(same, -1).any(1)]
+    fresh = ~np.tril(same, -1).any(1)
+    if len(taken):
+        fresh &= ~(np.abs(pbc_diff(points[:, None], taken[None])).max(-1) < _SAME_SITE).any(1)
+    return np.flatnonzero(fresh)
