@@ -160,38 +160,6 @@ def test_keep_symmetry_searches_each_symmetric_start_within_its_group(scaler: Sc
     assert all(g > 1 for g in start) and end == [1] * 6 and tied == 0
 
 
-def test_max_symmetric_trials_keeps_free_trials_among_the_screened(scaler: Scaler) -> None:
-    """The perovskite's symmetric candidates have the lowest smooth losses, so the screen keeps only them; capped at
-    half the trials, the other half are the best free candidates."""
-    (target,) = targets([PEROVSKITE])
-
-    def tied(cap: float) -> int:
-        settings = resolve({"trials": 6, "start": "uniform", "screen": 8, "start_symmetric": 0.5,
-                            "keep_symmetry": True, "max_symmetric_trials": cap, "dtype": "float64"})
-        return _Batch([target], scaler, GRID, settings).results[0].symmetric_trials
-
-    assert tied(1.0) == 6 and tied(0.5) == 3 and tied(0.0) == 0
-
-
-def test_redraw_restarts_stuck_tied_trials_from_the_reserve(scaler: Scaler) -> None:
-    """Rock salt's R_str on a cell 30 % too large: no hop finds anything better, so with redraw every tied trial
-    restarts from the next unscreened symmetric start after each hop, and stays in that start's group."""
-    rocksalt = targets([ROCKSALT])[0]
-    impossible = Target(rocksalt.r_str, rocksalt.numbers, ROCKSALT.lattice * np.array([1.3, 1.3, 1.3, 1, 1, 1]))
-    settings = resolve({"trials": 4, "hops": 3, "steps": 5, "start": "uniform", "screen": 6, "start_symmetric": 1.0,
-                        "keep_symmetry": True, "redraw": True, "dtype": "float64"})
-    batch = _Batch([impossible], scaler, GRID, settings)
-    reserve = len(batch.reserve[0])
-    assert batch.results[0].symmetric_trials == 4 and reserve == 24 - 4
-    (result,) = batch.run()
-    assert 0 < result.redraws <= 2 * 4 and len(batch.reserve[0]) == reserve - result.redraws
-    frac = (batch.positions(batch.theta).numpy() @ np.linalg.inv(batch.matrices[0])).reshape(4, -1, 3)
-    groups = [spglib.get_symmetry_dataset((batch.matrices[0], f, ROCKSALT.numbers), symprec=1e-3).number for f in frac]
-    assert all(g > 1 for g in groups)
-    without = _Batch([impossible], scaler, GRID, resolve({**settings.__dict__, "redraw": False}))
-    assert without.run()[0].redraws == 0 and len(without.reserve[0]) == reserve
-
-
 def test_unknown_d_min_is_left_out_of_the_loss(scaler: Scaler) -> None:
     """A decoded sample may carry NaN d_min: the search still runs on the rest of R_str (it used to return loss inf
     and every atom at the origin)."""
@@ -313,7 +281,7 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
     with pytest.raises(ValueError, match="lr='fast' is not a valid float"):
         resolve({"lr": "fast"})
     for key, bad in (("patience", -1), ("min_gain", 1.0), ("screen", 0), ("smooth_steps", -5),
-                     ("start_symmetric", 1.5), ("symprec", 0.0), ("smooth_lr", 0.0), ("max_symmetric_trials", -0.1)):
+                     ("start_symmetric", 1.5), ("symprec", 0.0), ("smooth_lr", 0.0)):
         with pytest.raises(ValueError, match=f"reconstruct config: {key} must be"):
             resolve({key: bad})
     with pytest.raises(ValueError, match="keep_symmetry='yes' is not a valid bool"):

@@ -4,8 +4,9 @@
 random starts, +/-1 A hops from each trial's best). `fast` is the recommended preset, chosen on val structures
 (benchmarks/reconstruct.py quality): 24 trials in one batch whose starts are the best of 20x as many candidates
 ranked by the smooth loss, half of them random crystals of a space group the lattice admits (pyxtal; of its family or
-a lower one, e.g. tetragonal groups on a cubic lattice), half spread to the target's shortest distance with
-coordinates snapped to 0 or 1/2 with probability 0.8; each of up to 8 hops runs 100 Adam steps on the smooth loss
+a lower one, e.g. tetragonal groups on a cubic lattice) searched over their free Wyckoff coordinates only, so they
+keep their group (keep_symmetry), half spread to the target's shortest distance with coordinates snapped to 0 or
+1/2 with probability 0.8; each of up to 8 hops runs 100 Adam steps on the smooth loss
 (widest Gaussians only, ~1 A basins), then 100 on the full loss, with a cosine-annealed learning rate; hops swap two
 atoms of different species (40 %), relocate one atom (20 %) or shake all of them, with Metropolis acceptance; a
 structure stops once reproduced (loss < tol) or once two hops in a row lowered its best loss by less than 10 %
@@ -45,8 +46,6 @@ class Settings:
     start_symmetric: float = 0.0  # share of candidate starts that are random crystals of a group the lattice admits
     symprec: float = 0.1  # A: tolerance of the lattice's Bravais type for `start_symmetric`
     keep_symmetry: bool = False  # symmetric starts move only their free Wyckoff coordinates: they keep their group
-    max_symmetric_trials: float = 1.0  # largest share of the screened trials that symmetric starts may take
-    redraw: bool = False  # a tied trial whose hop found nothing better restarts from the next unscreened symmetric one
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
     check_every: int = 50  # steps between early-stopping checks
     patience: int = 0  # stop a structure whose best loss fell by less than min_gain over this many hops (0 = never)
@@ -73,7 +72,6 @@ class Settings:
             (0 <= self.start_snap <= 1, "start_snap must be in [0, 1]"), (self.start_grid >= 1, "start_grid must be >= 1"),
             (0 <= self.start_symmetric <= 1, "start_symmetric must be in [0, 1]"),
             (self.symprec > 0, "symprec must be > 0"),
-            (0 <= self.max_symmetric_trials <= 1, "max_symmetric_trials must be in [0, 1]"),
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
             (self.check_every >= 1, "check_every must be >= 1"), (self.patience >= 0, "patience must be >= 0"),
@@ -101,8 +99,8 @@ PRESETS: dict[str, Settings] = {
     "fast": Settings(
         preset="fast", trials=24, hops=8, smooth_steps=100, steps=100, smooth_lr=0.1, lr=0.1, lr_final=0.002,
         hop_size=0.6, hop_decay=0.7, swap_probability=0.4, relocate_probability=0.2, temperature=0.02, start="spread",
-        screen=20, start_snap=0.8, start_grid=2, start_symmetric=0.5, tol=0.008, check_every=50, patience=2,
-        batch_structures=4,
+        screen=20, start_snap=0.8, start_grid=2, start_symmetric=0.5, keep_symmetry=True, tol=0.008, check_every=50,
+        patience=2, batch_structures=4,
     ),
 }
 

@@ -60,13 +60,12 @@ class Result:
     symmetric_starts: int = 0  # candidate starts drawn from space groups (0 where none can hold the composition)
     symmetric_trials: int = 0  # trials searched within their start's space group (keep_symmetry)
     symmetric_best: bool = False  # the best positions came from such a trial
-    redraws: int = 0  # tied trials restarted from a fresh symmetric start (redraw)
 
     def columns(self) -> dict:
         """The search's figures as table columns (the reconstruct stages add their own)."""
         return {"loss": self.loss, "trials": self.trials, "hops": self.hops, "steps": self.steps,
                 "symmetric_starts": self.symmetric_starts, "symmetric_trials": self.symmetric_trials,
-                "symmetric_best": self.symmetric_best, "redraws": self.redraws, "loss_history": list(self.history)}
+                "symmetric_best": self.symmetric_best, "loss_history": list(self.history)}
 
 
 def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
@@ -110,7 +109,6 @@ class _Batch:
         self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
         self.feature_mask = self.full_mask
         self.symmetric_counts = [0] * len(targets)
-        self.reserve: list[list[WyckoffMap]] = [[] for _ in targets]  # unscreened symmetric starts, best first
         starts = [self._starts(k, m) for k, m in enumerate(self.matrices)]
         # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
         self.structure = torch.arange(len(targets), device=kw["device"]).repeat_interleave(T)
@@ -165,13 +163,7 @@ class _Batch:
             return maps
         crystals = [Crystal(target.numbers, m.frac, target.lattice) for m in maps]
         losses = torch.cat([self._smooth_loss(crystals[i:i + SCREEN_BATCH], k) for i in range(0, n, SCREEN_BATCH)])
-        order = torch.argsort(losses, stable=True).cpu().numpy()
-        # symmetric candidates (the first symmetric_counts[k]) beyond the cap give way to the next best free ones
-        symmetric = order < self.symmetric_counts[k]
-        keep = ~symmetric | (np.cumsum(symmetric) <= math.floor(T * self.s.max_symmetric_trials))
-        chosen = order[keep][:T]
-        self.reserve[k] = [maps[i] for i in order[symmetric] if i not in chosen]
-        return [maps[i] for i in chosen]
+        return [maps[i] for i in torch.argsort(losses, stable=True)[:T].tolist()]
 
     def _smooth_loss(self, crystals: Sequence[Crystal], k: int) -> torch.Tensor:
         """Smooth loss of candidate crystals against target k: cheap (no gradient), it ranks starts."""
@@ -305,23 +297,8 @@ class _Batch:
                            self.matrices[s], size, self.s.swap_probability, self.s.relocate_probability)
                  for k, s in enumerate(active)]
         self.theta = self.accepted_theta + torch.as_tensor(np.concatenate([m.reshape(-1, 3) for m in moves]), **self.kw)
-        if self.s.redraw:
-            self._redraw((delta >= 0).cpu().numpy() & self.tied)
         self.neighbors.invalidate()
         self._reset_hop()
-
-    def _redraw(self, stuck: np.ndarray) -> None:
-        """Replicas `stuck` (tied, their hop found nothing better) restart from their structure's next reserve start:
-        a tied trial cannot leave a wrong group or Wyckoff choice, so a fresh draw is worth more than another shake."""
-        T = self.s.trials
-        active = np.flatnonzero(self.active)
-        first = np.concatenate([[0], np.cumsum(self.n_atoms)])
-        for r in np.flatnonzero(stuck):
-            s = active[r // T]
-            if self.reserve[s]:
-                self.ties.replace(self.theta, int(first[r]), self.reserve[s].pop(0), self.matrices[s])
-                self.accepted_loss[r] = math.inf  # the new start's first hop is accepted whatever it finds
-                self.results[s].redraws += 1
 
     def run(self) -> list[Result]:
         size = self.s.hop_size

@@ -36,13 +36,6 @@ class Ties:
                     torch.as_tensor(offset, **kw))
         return torch.as_tensor(theta, **kw), ties
 
-    def replace(self, theta: torch.Tensor, first: int, new: WyckoffMap, lattice: np.ndarray) -> None:
-        """Tie the replica whose atoms start at row `first` to the start `new` instead, and put theta there."""
-        rows = slice(first, first + len(new.site))
-        parts = _cartesian(new, lattice, first)
-        for tensor, part in zip((theta, self.source, self.matrix, self.offset), parts):
-            tensor[rows] = torch.as_tensor(part, dtype=tensor.dtype, device=tensor.device)
-
     def positions(self, theta: torch.Tensor) -> torch.Tensor:
         """Cartesian positions (n_atoms, 3) of free coordinates theta (n_atoms, 3); differentiable."""
         return torch.einsum("ni,nij->nj", theta[self.source], self.matrix) + self.offset
