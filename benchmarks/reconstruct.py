@@ -3,6 +3,7 @@
     python benchmarks/reconstruct.py speed
     python benchmarks/reconstruct.py starts --dataset mp_20 --n 20 --count 240
     python benchmarks/reconstruct.py basin --dataset mp_20 --n 20 --sigma 0.05 0.1 0.2 0.4
+    python benchmarks/reconstruct.py ties --structures 3 --atoms 12
     python benchmarks/reconstruct.py quality --dataset perov_5 --split val --n 20 --preset fast [--set key=value ...]
 
 Data: /work/shared/data/{dataset}/{split}.csv.gz (cif column); the scaler is fitted on the val split. One thread:
@@ -78,6 +79,9 @@ def atom_range(text: str) -> tuple[int, int]:
 
 def overrides(pairs: list[str]) -> dict:
     """--set key=value ... as settings, values read as YAML (0.03 a number, true a bool), as config.yaml would."""
+    bad = [kv for kv in pairs if "=" not in kv]
+    if bad:
+        raise SystemExit(f"--set wants key=value pairs, e.g. keep_symmetry=true; got {bad}")
     return {key: yaml.safe_load(value) for key, value in (kv.split("=", 1) for kv in pairs)}
 
 
@@ -149,6 +153,25 @@ def speed(args: argparse.Namespace) -> None:
     out["ead_20_atoms_fwd_bwd_float64"] = {"pruned_ms": 1e3 * t_pruned, "dense_ms": 1e3 * t_dense,
                                           "speedup": t_dense / t_pruned}
     print(json.dumps(out, indent=1))
+
+
+def ties(args: argparse.Namespace) -> None:
+    """Cost of keep_symmetry: batched Adam steps/s with every trial a symmetric start, tied (free Wyckoff coordinates)
+    against free (Cartesian), on the same starts in the same run."""
+    from srd.reconstruct.engine import _Batch
+
+    crystals = [c for c in load("mp_20", "val", 400, seed=3) if c.n_atoms == args.atoms][:args.structures]
+    scaler, R = val_scaler("mp_20"), representation(crystals, GRID)
+    for r, c in zip(R, crystals):
+        rates = {}
+        for keep in (False, True):
+            settings = resolve({"preset": "fast", "trials": args.trials, "screen": 4, "start_symmetric": 1.0,
+                                "keep_symmetry": keep})
+            batch = _Batch([Target(r[LAYOUT.structure], c.numbers, c.lattice)], scaler, GRID, settings)
+            rates[keep] = 1.0 / seconds_per_call(lambda: batch.step(0.01), args.repeats)
+        print(json.dumps({"id": c.id, "n_atoms": c.n_atoms, "tied_trials": batch.results[0].symmetric_trials,
+                          "free_steps_per_s": round(rates[False], 1), "tied_steps_per_s": round(rates[True], 1),
+                          "tied_over_free": round(rates[True] / rates[False], 2)}))
 
 
 def starts(args: argparse.Namespace) -> None:
@@ -232,6 +255,11 @@ def main() -> None:
     st.add_argument("--n", type=int, default=20)
     st.add_argument("--seed", type=int, default=0)
     st.add_argument("--count", type=int, default=240, help="symmetric starts per structure (fast: 24 x 20 x 0.5)")
+    ti = sub.add_parser("ties", help=ties.__doc__.split(":")[0])
+    ti.add_argument("--structures", type=int, default=3)
+    ti.add_argument("--atoms", type=int, default=12)
+    ti.add_argument("--trials", type=int, default=24)
+    ti.add_argument("--repeats", type=int, default=10)
     ba = sub.add_parser("basin", help=basin.__doc__.split(":")[0])
     ba.add_argument("--dataset", default="mp_20")
     ba.add_argument("--n", type=int, default=20)
@@ -242,7 +270,7 @@ def main() -> None:
     ba.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    {"quality": quality, "speed": speed, "starts": starts, "basin": basin}[args.command](args)
+    {"quality": quality, "speed": speed, "starts": starts, "basin": basin, "ties": ties}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -187,7 +187,8 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
     to_drawn = np.linalg.inv(to_target)
     orbits: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     for site in crystal.atom_sites:
-        orbits.setdefault(site.specie, []).append(_orbit(site.wp.ops, to_target, to_drawn, to_target @ site.position))
+        generator = to_target @ site.position
+        orbits.setdefault(site.specie, []).append((generator, *_orbit(site.wp.ops, to_target, to_drawn)))
     free, site_of = np.empty((len(numbers), 3)), np.empty(len(numbers), dtype=int)
     rotation, shift = np.empty((len(numbers), 3, 3)), np.empty((len(numbers), 3))
     for z, symbol, n in zip(species, _symbols(species), counts):
@@ -200,8 +201,10 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
             new = _unique_sites(points - np.floor(points), taken)
             if kept + len(new) > n:
                 return None
+            if not len(new):  # every atom of this site already drawn by another: it adds nothing
+                continue
             at = rows[kept:kept + len(new)]
-            free[at], site_of[at], rotation[at], shift[at] = generator, at[0] if len(at) else 0, rot[new], off[new]
+            free[at], site_of[at], rotation[at], shift[at] = generator, at[0], rot[new], off[new]
             kept += len(new)
         if kept != n:
             return None
@@ -213,15 +216,15 @@ def frac_of(rotation: np.ndarray, free: np.ndarray, shift: np.ndarray) -> np.nda
     return np.einsum("...ij,...j->...i", rotation, free) + shift
 
 
-def _orbit(ops, to_target: np.ndarray, to_drawn: np.ndarray, generator: np.ndarray):
-    """A Wyckoff site as an affine image of its generator in target coordinates: point k = rot[k] @ g + off[k].
+def _orbit(ops, to_target: np.ndarray, to_drawn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A Wyckoff site as an affine image of its generator g in target coordinates: point k = rot[k] @ g + off[k].
 
     pyxtal's first operation projects onto the site (x, 1/4, z for Pnma 4c), the others map it around the orbit, so
     op_k(op_0(g)) is the site's k-th atom for any g, and moving g moves them all together."""
     first = ops[0]
     rot = np.stack([to_target @ op.rotation_matrix @ first.rotation_matrix @ to_drawn for op in ops])
     off = np.stack([to_target @ (op.rotation_matrix @ first.translation_vector + op.translation_vector) for op in ops])
-    return generator, rot, off
+    return rot, off
 
 
 @lru_cache(maxsize=1)
