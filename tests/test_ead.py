@@ -42,6 +42,16 @@ def test_per_atom_features_match_dense_formula(c: Crystal) -> None:
     assert scale > 1e3  # the comparison is not between zeros
 
 
+def test_displacements_of_a_batch_follow_each_pair_image_and_lattice() -> None:
+    batch = CrystalBatch.build([TRICLINIC, PEROVSKITE, ROCKSALT_PRIM], GRID.cutoff)
+    pairs = batch.pairs
+    crystal_of_pair = batch.batch[pairs.center].numpy()
+    pos, cell = batch.pos.numpy(), batch.cell.numpy()
+    expected = pos[pairs.neighbor] - pos[pairs.center] + np.einsum("pk,pkj->pj", pairs.image.numpy(), cell[crystal_of_pair])
+    assert len(set(crystal_of_pair)) == 3 and len(pairs.shifts(batch.batch).crystal) < len(expected) / 2  # shared by pairs
+    np.testing.assert_allclose(displacements(batch.pos, batch.cell, batch.batch, pairs).numpy(), expected, atol=1e-12)
+
+
 def test_pooled_descriptor_matches_dense_and_d_min() -> None:
     R = representation([TRICLINIC], GRID)[0]
     layout = VectorLayout.from_grid(GRID)

@@ -18,12 +18,9 @@ from srd.representation.grid import EADGrid
 
 def displacements(pos: torch.Tensor, cell: torch.Tensor, batch: torch.Tensor, pairs: Pairs) -> torch.Tensor:
     """r_j + image @ cell - r_i for every pair, (P, 3)."""
-    rows = cell.reshape(-1, 9).index_select(0, batch.index_select(0, pairs.center))  # (P, 9): the pair's lattice
-    image = pairs.image
+    shifts = pairs.shifts(batch)
     disp = pos.index_select(0, pairs.neighbor) - pos.index_select(0, pairs.center)
-    for k in range(3):  # + image_k * lattice vector k, without materialising a (P, 3, 3) lattice per pair
-        disp.addcmul_(image[:, k:k + 1], rows[:, 3 * k:3 * k + 3])
-    return disp
+    return disp.add_(shifts.cartesian(cell).index_select(0, shifts.index))
 
 
 def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, reduce: str) -> torch.Tensor:
@@ -35,12 +32,13 @@ def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, r
 
 
 def tied_share(values: torch.Tensor, pooled: torch.Tensor, segment: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-    """Gradient of a max/min pool w.r.t. its inputs, shared evenly among tied rows (autograd's rule for
-    scatter_reduce): symmetry-equivalent atoms have equal features. (d_min, a min over pairs, shares the same way in
-    StructureDescriptor.backward, over the few tied pairs only.)"""
-    tied = values == pooled[segment]
-    count = torch.zeros_like(pooled).index_add_(0, segment, tied.to(pooled.dtype))
-    return torch.where(tied, (grad / count.clamp_min(1.0))[segment], 0.0)
+    """Gradient w.r.t. their inputs (N, F) of several max/min pools of the same values, (n_pools, B, F) each, each
+    shared evenly among tied rows (autograd's rule for scatter_reduce): symmetry-equivalent atoms have equal
+    features. (d_min, a min over pairs, shares the same way in StructureDescriptor.backward, over the few tied
+    pairs only.) The pools go through together: per-op overhead, not arithmetic, dominates at these sizes."""
+    tied = values == pooled[:, segment]
+    count = torch.zeros_like(pooled).index_add_(1, segment, tied.to(pooled.dtype))
+    return torch.where(tied, (grad / count.clamp_min(1.0))[:, segment], 0.0).sum(0)
 
 
 @dataclass
@@ -90,8 +88,8 @@ class StructureDescriptor(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         fwd, batch, pairs = ctx.fwd, ctx.batch, ctx.pairs
         n_e = fwd.feats.shape[1]
-        g_feats = tied_share(fwd.feats, fwd.pooled_max, batch, grad[:, :n_e])
-        g_feats += tied_share(fwd.feats, fwd.pooled_min, batch, grad[:, n_e:2 * n_e])
+        pooled = torch.stack([fwd.pooled_max, fwd.pooled_min])
+        g_feats = tied_share(fwd.feats, pooled, batch, grad[:, :2 * n_e].view(-1, 2, n_e).transpose(0, 1))
         g_disp = fwd.sums.grad_disp(g_feats)
         structure = fwd.structure
         # d_min: only the few pairs at the shortest distance get a gradient (d r / d disp = disp / r), shared evenly
@@ -106,8 +104,10 @@ class StructureDescriptor(torch.autograd.Function):
             g_pos = torch.zeros(ctx.n_atoms, 3, dtype=g_disp.dtype, device=g_disp.device)
             g_pos.index_add_(0, pairs.neighbor, g_disp).index_add_(0, pairs.center, -g_disp)
         if ctx.needs_input_grad[1]:
+            shifts = pairs.shifts(batch)
+            g_shift = g_disp.new_zeros(len(shifts.crystal), 3).index_add_(0, shifts.index, g_disp)
             g_cell = torch.zeros(ctx.n_structures, 3, 3, dtype=g_disp.dtype, device=g_disp.device)
-            g_cell.index_add_(0, structure, pairs.image[:, :, None] * g_disp[:, None, :])
+            g_cell.index_add_(0, shifts.crystal, shifts.image[:, :, None] * g_shift[:, None, :])
         return g_pos, g_cell, None, None, None, None
 
 
