@@ -58,26 +58,6 @@ class PairLayout:
         return cls(atom_of_row, row_of_atom, row * width + slot, slot, row // ATOMS_PER_BLOCK, width)
 
 
-class ImageShifts(NamedTuple):
-    """The distinct (crystal, image) combinations of a pair list: a batch has a few hundred per crystal, against
-    thousands of pairs, so the lattice shifts image @ cell are computed once per combination and gathered per pair
-    (a per-pair lattice gather costs as much as the rest of the displacements together)."""
-
-    crystal: torch.Tensor  # (U,) long
-    image: torch.Tensor  # (U, 3) float
-    index: torch.Tensor  # (P,) the combination of each pair
-
-    @classmethod
-    def build(cls, crystal: torch.Tensor, image: torch.Tensor) -> "ImageShifts":
-        keys = torch.cat([crystal[:, None].to(image.dtype), image], dim=1)
-        unique, index = torch.unique(keys, dim=0, return_inverse=True)
-        return cls(unique[:, 0].long(), unique[:, 1:].contiguous(), index)
-
-    def cartesian(self, cell: torch.Tensor) -> torch.Tensor:
-        """image @ cell of each combination, (U, 3)."""
-        return torch.bmm(self.image[:, None], cell.index_select(0, self.crystal))[:, 0]
-
-
 @dataclass(frozen=True)
 class Pairs:
     """Torch view of a NeighborList on one device."""
@@ -86,7 +66,6 @@ class Pairs:
     neighbor: torch.Tensor  # (P,) long
     image: torch.Tensor  # (P, 3) float
     _layouts: dict[int, PairLayout] = field(default_factory=dict, compare=False, repr=False)
-    _shifts: dict[int, ImageShifts] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_list(cls, nl: NeighborList, device: torch.device | str, dtype: torch.dtype) -> "Pairs":
@@ -95,13 +74,6 @@ class Pairs:
             neighbor=torch.as_tensor(nl.neighbor, device=device),
             image=torch.as_tensor(nl.image, device=device, dtype=dtype),
         )
-
-    def shifts(self, batch: torch.Tensor) -> "ImageShifts":
-        """The distinct (crystal, image) of these pairs, built on first use. Pairs index the atoms of one batch, so
-        its atom count is key enough (as for `layout`)."""
-        if len(batch) not in self._shifts:
-            self._shifts[len(batch)] = ImageShifts.build(batch.index_select(0, self.center), self.image)
-        return self._shifts[len(batch)]
 
     def layout(self, n_atoms: int) -> PairLayout:
         """The kernel layout of these pairs over n_atoms atoms, built on first use."""

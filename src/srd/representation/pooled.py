@@ -18,9 +18,12 @@ from srd.representation.grid import EADGrid
 
 def displacements(pos: torch.Tensor, cell: torch.Tensor, batch: torch.Tensor, pairs: Pairs) -> torch.Tensor:
     """r_j + image @ cell - r_i for every pair, (P, 3)."""
-    shifts = pairs.shifts(batch)
+    rows = cell.reshape(-1, 9).index_select(0, batch.index_select(0, pairs.center))  # (P, 9): the pair's lattice
+    image = pairs.image
     disp = pos.index_select(0, pairs.neighbor) - pos.index_select(0, pairs.center)
-    return disp.add_(shifts.cartesian(cell).index_select(0, shifts.index))
+    for k in range(3):  # + image_k * lattice vector k, without materialising a (P, 3, 3) lattice per pair
+        disp.addcmul_(image[:, k:k + 1], rows[:, 3 * k:3 * k + 3])
+    return disp
 
 
 def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, reduce: str) -> torch.Tensor:
@@ -104,10 +107,8 @@ class StructureDescriptor(torch.autograd.Function):
             g_pos = torch.zeros(ctx.n_atoms, 3, dtype=g_disp.dtype, device=g_disp.device)
             g_pos.index_add_(0, pairs.neighbor, g_disp).index_add_(0, pairs.center, -g_disp)
         if ctx.needs_input_grad[1]:
-            shifts = pairs.shifts(batch)
-            g_shift = g_disp.new_zeros(len(shifts.crystal), 3).index_add_(0, shifts.index, g_disp)
             g_cell = torch.zeros(ctx.n_structures, 3, 3, dtype=g_disp.dtype, device=g_disp.device)
-            g_cell.index_add_(0, shifts.crystal, shifts.image[:, :, None] * g_shift[:, None, :])
+            g_cell.index_add_(0, structure, pairs.image[:, :, None] * g_disp[:, None, :])
         return g_pos, g_cell, None, None, None, None
 
 
