@@ -110,7 +110,6 @@ class GridTensors(NamedTuple):
     mu_centered: torch.Tensor  # mu minus the middle of its range (separable Gaussians)
     weight: torch.Tensor  # (K,) multinomial weight of each monomial
     order_index: torch.Tensor  # (K,) index of each monomial's order in grid.orders
-    linear: torch.Tensor  # (K, 3): d(monomial_k)/d(x, y, z) of the order-1 monomials, 0 for the others
     thresholds: torch.Tensor  # sorted distinct reaches
     mu_factor: tuple[torch.Tensor | None, ...]  # per eta: its mu factor when its Gaussians separate
 
@@ -128,7 +127,6 @@ def grid_tensors(grid: EADGrid, dtype: torch.dtype, device: torch.device) -> Gri
         mu_centered=mu - mu_middle(grid)[0],
         weight=torch.tensor(weights, dtype=dtype, device=device),
         order_index=torch.tensor([grid.orders.index(o) for o in order_of], device=device),
-        linear=torch.tensor([p if sum(p) == 1 else (0, 0, 0) for p in powers], dtype=dtype, device=device),
         thresholds=torch.tensor(sorted(set(reaches)), dtype=dtype, device=device),
         mu_factor=tuple(separable_mu_factor(grid, e, mu) for e in range(len(grid.etas))),
     )
@@ -293,7 +291,7 @@ class EADSums:
         angle = math.pi / self.grid.rc
         g_r += ((g_w * self.monomials) @ ones) * self.z * (-0.5 * angle) * torch.sin(angle * self.r)
         along = torch.where(self.r > 0, g_r / self.r, 0.0)  # coincident atoms: no direction, no NaN
-        g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w, consts.linear) + along[:, None] * self.d
+        g_d = self.zfc[:, None] * monomial_grad(self.d, self.powers, g_w) + along[:, None] * self.d
         return g_d
 
 
@@ -309,19 +307,15 @@ def monomial(d: torch.Tensor, power: tuple[int, ...], start: torch.Tensor | None
     return start
 
 
-def monomial_grad(d: torch.Tensor, powers: tuple[tuple[int, int, int], ...], g_m: torch.Tensor,
-                  linear: torch.Tensor) -> torch.Tensor:
-    """sum_k g_m[:, k] d(monomial_k)/dd, (P, 3), using d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz.
-
-    The order-1 monomials, whose derivatives are constant, take one matmul with `linear` (K, 3); only higher orders
-    loop (column by column ops on (P,) tensors cost more than the matmul's whole (P, K) pass).
-    """
-    grad = g_m @ linear
-    for k, power in enumerate(powers):
-        if sum(power) < 2:
-            continue
-        for axis, n in enumerate(power):
-            if n:
-                term = monomial(d, tuple(m - (a == axis) for a, m in enumerate(power)), start=g_m[:, k])
-                grad[:, axis] += term if n == 1 else n * term
-    return grad
+def monomial_grad(d: torch.Tensor, powers: list[tuple[int, int, int]], g_m: torch.Tensor) -> torch.Tensor:
+    """sum_k g_m[:, k] d(monomial_k)/dd, (P, 3), using d(x^lx y^ly z^lz)/dx = lx x^(lx-1) y^ly z^lz."""
+    columns = []
+    for axis in range(3):
+        terms = []
+        for k, power in enumerate(powers):
+            if power[axis]:
+                lower = tuple(n - (a == axis) for a, n in enumerate(power))
+                term = monomial(d, lower, start=g_m[:, k])
+                terms.append(term if power[axis] == 1 else power[axis] * term)
+        columns.append(sum(terms[1:], start=terms[0]) if terms else torch.zeros_like(d[:, 0]))
+    return torch.stack(columns, dim=1)

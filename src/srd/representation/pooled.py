@@ -35,13 +35,12 @@ def segment_pool(values: torch.Tensor, batch: torch.Tensor, n_structures: int, r
 
 
 def tied_share(values: torch.Tensor, pooled: torch.Tensor, segment: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-    """Gradient w.r.t. their inputs (N, F) of several max/min pools of the same values, (n_pools, B, F) each, each
-    shared evenly among tied rows (autograd's rule for scatter_reduce): symmetry-equivalent atoms have equal
-    features. (d_min, a min over pairs, shares the same way in StructureDescriptor.backward, over the few tied
-    pairs only.) The pools go through together: per-op overhead, not arithmetic, dominates at these sizes."""
-    tied = values == pooled[:, segment]
-    count = torch.zeros_like(pooled).index_add_(1, segment, tied.to(pooled.dtype))
-    return torch.where(tied, (grad / count.clamp_min(1.0))[:, segment], 0.0).sum(0)
+    """Gradient of a max/min pool w.r.t. its inputs, shared evenly among tied rows (autograd's rule for
+    scatter_reduce): symmetry-equivalent atoms have equal features. (d_min, a min over pairs, shares the same way in
+    StructureDescriptor.backward, over the few tied pairs only.)"""
+    tied = values == pooled[segment]
+    count = torch.zeros_like(pooled).index_add_(0, segment, tied.to(pooled.dtype))
+    return torch.where(tied, (grad / count.clamp_min(1.0))[segment], 0.0)
 
 
 @dataclass
@@ -91,8 +90,8 @@ class StructureDescriptor(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         fwd, batch, pairs = ctx.fwd, ctx.batch, ctx.pairs
         n_e = fwd.feats.shape[1]
-        pooled = torch.stack([fwd.pooled_max, fwd.pooled_min])
-        g_feats = tied_share(fwd.feats, pooled, batch, grad[:, :2 * n_e].view(-1, 2, n_e).transpose(0, 1))
+        g_feats = tied_share(fwd.feats, fwd.pooled_max, batch, grad[:, :n_e])
+        g_feats += tied_share(fwd.feats, fwd.pooled_min, batch, grad[:, n_e:2 * n_e])
         g_disp = fwd.sums.grad_disp(g_feats)
         structure = fwd.structure
         # d_min: only the few pairs at the shortest distance get a gradient (d r / d disp = disp / r), shared evenly
