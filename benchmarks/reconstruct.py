@@ -93,13 +93,22 @@ def quality(args: argparse.Namespace) -> dict:
     targets = [Target(r[LAYOUT.structure], c.numbers, c.lattice, seed=args.seed * 100003 + k)
                for k, (r, c) in enumerate(zip(R, crystals))]
     order = np.argsort([c.n_atoms for c in crystals], kind="stable")  # similar sizes share a batch
-    t0 = time.perf_counter()
-    results = [None] * len(targets)
-    for k, res in zip(order, reconstruct([targets[k] for k in order], scaler, GRID, settings)):
-        results[k] = res
-    seconds = time.perf_counter() - t0
+    seconds = 0.0
+    results: list = [None] * len(targets)
+    rms = np.full(len(crystals), np.nan)
+    for start in range(0, len(order), settings.batch_structures):  # the batches reconstruct() would cut
+        part = order[start:start + settings.batch_structures]
+        t0 = time.perf_counter()
+        done = reconstruct([targets[k] for k in part], scaler, GRID, settings)
+        seconds += time.perf_counter() - t0
+        for k, r in zip(part, done):
+            c = crystals[k]
+            results[k], rms[k] = r, match_rms(Crystal(c.numbers, r.frac, c.lattice), c)
+            if args.verbose:  # as each batch ends: a long run shows its progress
+                print(f"{c.id:>20} n={c.n_atoms:3d} loss={r.loss:.4g} rms={rms[k]:.4f} steps={r.steps} "
+                      f"sym={r.symmetric_trials}{'*' if r.symmetric_best else ''} "
+                      f"hist={np.round(r.history, 4).tolist()}", flush=True)
     rng = np.random.default_rng(args.seed)
-    rms = np.array([match_rms(Crystal(c.numbers, r.frac, c.lattice), c) for r, c in zip(results, crystals)])
     base = np.array([match_rms(random_positions(c, rng), c) for c in crystals])
     matched = ~np.isnan(rms)
     out = {
@@ -110,10 +119,6 @@ def quality(args: argparse.Namespace) -> dict:
         "median_loss": float(np.median([r.loss for r in results])),
         "mean_steps_per_structure": float(np.mean([r.steps for r in results])),
     }
-    if args.verbose:
-        for c, r, x in zip(crystals, results, rms):
-            print(f"{c.id:>20} n={c.n_atoms:3d} loss={r.loss:.4g} rms={x:.4f} steps={r.steps} "
-                  f"sym={r.symmetric_trials}{'*' if r.symmetric_best else ''} hist={np.round(r.history, 4).tolist()}")
     print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}))
     return out
 
