@@ -9,6 +9,7 @@ import srd.diffusion
 import srd.metrics.coverage
 import srd.pipeline.reconstruct
 import srd.sources
+import srd.workflow_config
 from srd.chunks import chunk_rows
 
 CPU_ENV = "../../envs/srd-cpu.yaml"
@@ -16,13 +17,10 @@ GPU_ENV = "../../envs/srd-cuda.yaml"
 DATASETS = list(config["datasets"])
 SPLITS = ["train", "val", "test"]
 
-# A section given in config with only some of its keys still gets the schema's defaults for the others.
-SECTION_DEFAULTS = {
-    name: spec.get("default", {})
-    for name, spec in yaml.safe_load(
-        Path(workflow.basedir, "workflow/schemas/config.schema.yaml").read_text()
-    )["properties"].items()
-}
+SECTION_DEFAULTS = srd.workflow_config.section_defaults(
+    yaml.safe_load(Path(workflow.basedir, "workflow/schemas/config.schema.yaml").read_text())
+)
+srd.workflow_config.check_stages(config, SECTION_DEFAULTS)
 
 
 wildcard_constraints:
@@ -54,9 +52,7 @@ def dataset_source(wildcards):
 
 
 def stage_config(stage, wildcards):
-    """A stage's config slice with the dataset's own overrides on top (e.g. the demo trains the tiny preset)."""
-    overrides = dataset_config(wildcards).get(stage, {})
-    return {**SECTION_DEFAULTS[stage], **config[stage], **overrides}
+    return srd.workflow_config.stage_config(config, wildcards.dataset, stage, SECTION_DEFAULTS)
 
 
 def evaluate_config(wildcards):
