@@ -18,7 +18,9 @@ DATASETS = list(config["datasets"])
 SPLITS = ["train", "val", "test"]
 
 SECTION_DEFAULTS = srd.workflow_config.section_defaults(
-    yaml.safe_load(Path(workflow.basedir, "workflow/schemas/config.schema.yaml").read_text())
+    yaml.safe_load(
+        Path(workflow.basedir, "workflow/schemas/config.schema.yaml").read_text()
+    )
 )
 srd.workflow_config.check_stages(config, SECTION_DEFAULTS)
 
@@ -52,7 +54,9 @@ def dataset_source(wildcards):
 
 
 def stage_config(stage, wildcards):
-    return srd.workflow_config.stage_config(config, wildcards.dataset, stage, SECTION_DEFAULTS)
+    return srd.workflow_config.stage_config(
+        config, wildcards.dataset, stage, SECTION_DEFAULTS
+    )
 
 
 def evaluate_config(wildcards):
