@@ -105,8 +105,8 @@ def quality(args: argparse.Namespace) -> dict:
             c = crystals[k]
             results[k], rms[k] = r, match_rms(Crystal(c.numbers, r.frac, c.lattice), c)
             if args.verbose:  # as each batch ends: a long run shows its progress
-                print(f"{c.id:>20} n={c.n_atoms:3d} loss={r.loss:.4g} rms={rms[k]:.4f} steps={r.steps} "
-                      f"sym={r.symmetric_trials}{'*' if r.symmetric_best else ''} "
+                print(f"{c.id:>20} n={c.n_atoms:3d} loss={r.loss:.4g} rms={rms[k]:.4f} trials={r.trials} "
+                      f"steps={r.steps} sym={r.symmetric_trials}{'*' if r.symmetric_best else ''} "
                       f"hist={np.round(r.history, 4).tolist()}", flush=True)
     rng = np.random.default_rng(args.seed)
     base = np.array([match_rms(random_positions(c, rng), c) for c in crystals])

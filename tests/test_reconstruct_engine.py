@@ -218,6 +218,23 @@ def test_patience_retires_structures_that_stopped_improving(scaler: Scaler) -> N
     assert unlimited.hops == 4 and unlimited.history[:2] == stopped.history
 
 
+def test_rounds_search_again_only_what_was_not_reproduced(scaler: Scaler) -> None:
+    """A reproduced structure (loss < tol) gets one search; an impossible one (rock salt's R_str in a cell 30 % too
+    large) gets `rounds` searches from fresh starts: its effort adds up, its first search is the one-round result,
+    and it keeps the best loss of all of them."""
+    (target,) = targets([ROCKSALT])
+    impossible = Target(target.r_str, target.numbers, ROCKSALT.lattice * np.array([1.3, 1.3, 1.3, 1, 1, 1]), seed=1)
+    base = {"trials": 2, "hops": 2, "steps": 10, "patience": 1, "min_gain": 0.5, "tol": 1e-6}
+    (once,) = reconstruct([impossible], scaler, GRID, resolve(base))
+    (thrice,) = reconstruct([impossible], scaler, GRID, resolve({**base, "rounds": 3}))
+    assert thrice.trials == 3 * once.trials and thrice.history[:len(once.history)] == once.history
+    assert thrice.hops == len(thrice.history) and thrice.steps == 2 * 10 * thrice.hops
+    assert thrice.loss == min(thrice.history) and thrice.loss <= once.loss
+    assert len(set(thrice.history[len(once.history):]) - set(once.history)) > 0  # fresh starts, new minima
+    (found,) = reconstruct([target], scaler, GRID, resolve({**base, "tol": 1e9, "rounds": 3}))
+    assert found.trials == 2
+
+
 def test_spread_starts_respect_min_distance() -> None:
     frac = spread_starts(np.random.default_rng(0), 4, 6, np.eye(3) * 6.0, 2.0)
     for f in frac:

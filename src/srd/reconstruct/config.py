@@ -50,6 +50,7 @@ class Settings:
     symprec: float = 0.1  # A: tolerance of the lattice's Bravais type for `start_symmetric`
     keep_symmetry: bool = False  # symmetric starts move only their free Wyckoff coordinates: they keep their group
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
+    rounds: int = 1  # searches per structure at most: one more from fresh starts while its best loss stays >= tol
     check_every: int = 50  # steps between early-stopping checks
     patience: int = 0  # stop a structure whose best loss fell by less than min_gain over this many hops (0 = never)
     min_gain: float = 0.1  # relative fall of the best loss that counts as progress for `patience`
@@ -78,6 +79,7 @@ class Settings:
             (self.min_feature_range >= 0, "min_feature_range must be >= 0"),
             (self.skin >= 0, "skin must be >= 0"), (self.batch_structures >= 1, "batch_structures must be >= 1"),
             (self.check_every >= 1, "check_every must be >= 1"), (self.patience >= 0, "patience must be >= 0"),
+            (self.rounds >= 1, "rounds must be >= 1"),
             (0 <= self.min_gain < 1, "min_gain must be in [0, 1)"),
             (self.dtype in ("float32", "float64"), "dtype must be 'float32' or 'float64'"),
             (self.device in ("auto", "cpu", "cuda"), "device must be 'auto', 'cpu' or 'cuda'"),

@@ -10,7 +10,7 @@ depend on which other structures share its batch.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -61,6 +61,15 @@ class Result:
     symmetric_trials: int = 0  # trials searched within their start's space group (keep_symmetry)
     symmetric_best: bool = False  # the best positions came from such a trial
 
+    def merged(self, later: "Result") -> "Result":
+        """This search and a later one of the same structure: the better positions, the effort of both."""
+        best = later if later.loss < self.loss else self
+        return Result(frac=best.frac, loss=best.loss, trials=self.trials + later.trials, hops=self.hops + later.hops,
+                      steps=self.steps + later.steps, history=self.history + later.history,
+                      symmetric_starts=self.symmetric_starts + later.symmetric_starts,
+                      symmetric_trials=self.symmetric_trials + later.symmetric_trials,
+                      symmetric_best=best.symmetric_best)
+
     def columns(self) -> dict:
         """The search's figures as table columns (the reconstruct stages add their own)."""
         return {"loss": self.loss, "trials": self.trials, "hops": self.hops, "steps": self.steps,
@@ -69,7 +78,27 @@ class Result:
 
 
 def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
-    """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch."""
+    """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch. A structure not
+    reproduced (best loss >= tol) is searched again from fresh starts, up to `settings.rounds` searches in all: the
+    extra budget goes only where the first search failed, and the failures of a chunk share their batches."""
+    results = _search(targets, scaler, grid, settings)
+    for round_ in range(1, settings.rounds):
+        again = [k for k, r in enumerate(results) if not r.loss < settings.tol]
+        if not again:
+            break
+        fresh = _search([replace(targets[k], seed=round_seed(targets[k].seed, round_)) for k in again],
+                        scaler, grid, settings)
+        for k, r in zip(again, fresh):
+            results[k] = results[k].merged(r)
+    return results
+
+
+def round_seed(seed: int, round_: int) -> int:
+    """The seed of a structure's later search: fresh starts, still independent of its batch neighbours."""
+    return int(np.random.SeedSequence([seed, round_]).generate_state(1)[0])
+
+
+def _search(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
     results: list[Result] = []
     for start in range(0, len(targets), settings.batch_structures):
         results += _Batch(targets[start:start + settings.batch_structures], scaler, grid, settings).run()
