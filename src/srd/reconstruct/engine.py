@@ -80,7 +80,7 @@ class Result:
 def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
     """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch. A structure not
     reproduced (best loss >= tol) is searched again from fresh starts, up to `settings.rounds` searches in all: the
-    extra budget goes only where the first search failed, and the failures of a chunk share their batches."""
+    extra budget goes only where the first search failed, and the misses of one call share their batches."""
     results = _search(targets, scaler, grid, settings)
     for round_ in range(1, settings.rounds):
         again = [k for k, r in enumerate(results) if not r.loss < settings.tol]
