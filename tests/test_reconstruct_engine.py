@@ -175,16 +175,17 @@ def test_unknown_d_min_is_left_out_of_the_loss(scaler: Scaler) -> None:
     assert rms is not None and rms[0] < 0.01
 
 
-@pytest.mark.parametrize("keep_symmetry", [False, True])
-def test_batch_of_mixed_sizes_equals_one_by_one(scaler: Scaler, keep_symmetry: bool) -> None:
+@pytest.mark.parametrize(("keep_symmetry", "rounds"), [(False, 1), (True, 1), (False, 2)])
+def test_batch_of_mixed_sizes_equals_one_by_one(scaler: Scaler, keep_symmetry: bool, rounds: int) -> None:
     """Also while structures retire mid-batch (tol), which drops their replicas, and their Wyckoff ties, from every
-    tensor of the batch: the known crystals are found in the first steps, rock salt's R_str on a cell 30 % too large
-    never."""
+    tensor of the batch: the known crystals are found in the first steps, rock salt's R_str on cells 30 % and 40 %
+    too large never (with rounds 2 those two share the second search's batch, and each is searched alone below)."""
     settings = resolve({"preset": "fast", "trials": 4, "hops": 2, "steps": 6, "smooth_steps": 6, "dtype": "float64",
-                        "tol": 1e-3, "check_every": 2, "keep_symmetry": keep_symmetry})
+                        "tol": 1e-3, "check_every": 2, "keep_symmetry": keep_symmetry, "rounds": rounds})
     rocksalt = targets([ROCKSALT])[0]
-    impossible = Target(rocksalt.r_str, rocksalt.numbers, ROCKSALT.lattice * np.array([1.3, 1.3, 1.3, 1, 1, 1]))
-    both = [targets([PEROVSKITE])[0], impossible, rocksalt, targets([CSCL])[0]]
+    impossible = [Target(rocksalt.r_str, rocksalt.numbers, ROCKSALT.lattice * np.array([f, f, f, 1, 1, 1]), seed=k)
+                  for k, f in enumerate((1.3, 1.4))]
+    both = [targets([PEROVSKITE])[0], impossible[0], rocksalt, impossible[1], targets([CSCL])[0]]
     together = reconstruct(both, scaler, GRID, settings)
     alone = [reconstruct([t], scaler, GRID, settings)[0] for t in both]
     matcher = StructureMatcher(stol=0.01, angle_tol=0.1, ltol=0.01, primitive_cell=False)
@@ -197,6 +198,7 @@ def test_batch_of_mixed_sizes_equals_one_by_one(scaler: Scaler, keep_symmetry: b
         assert matcher.fit(one, other), (a.frac, b.frac)
     assert len({r.steps for r in together}) > 1  # some structure retired before another
     assert (sum(r.symmetric_trials for r in together) > 0) == keep_symmetry
+    assert [r.trials for r in together] == [4, 4 * rounds, 4, 4 * rounds, 4]
 
 
 def test_early_stop_retires_converged_structures(scaler: Scaler) -> None:
@@ -298,7 +300,7 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
     with pytest.raises(ValueError, match="lr='fast' is not a valid float"):
         resolve({"lr": "fast"})
     for key, bad in (("patience", -1), ("min_gain", 1.0), ("screen", 0), ("smooth_steps", -5),
-                     ("start_symmetric", 1.5), ("symprec", 0.0), ("smooth_lr", 0.0)):
+                     ("start_symmetric", 1.5), ("symprec", 0.0), ("smooth_lr", 0.0), ("rounds", 0)):
         with pytest.raises(ValueError, match=f"reconstruct config: {key} must be"):
             resolve({key: bad})
     with pytest.raises(ValueError, match="keep_symmetry='yes' is not a valid bool"):

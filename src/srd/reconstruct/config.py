@@ -52,7 +52,7 @@ class Settings:
     symprec: float = 0.1  # A: tolerance of the lattice's Bravais type for `start_symmetric`
     keep_symmetry: bool = False  # symmetric starts move only their free Wyckoff coordinates: they keep their group
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
-    rounds: int = 1  # searches per structure at most: one more from fresh starts while its best loss stays >= tol
+    rounds: int = 1  # searches per structure at most: another from fresh starts while best loss >= tol (tol 0: all)
     check_every: int = 50  # steps between early-stopping checks
     patience: int = 0  # stop a structure whose best loss fell by less than min_gain over this many hops (0 = never)
     min_gain: float = 0.1  # relative fall of the best loss that counts as progress for `patience`
