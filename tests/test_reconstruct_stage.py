@@ -55,6 +55,11 @@ def test_bad_row_is_recorded_and_chunk_completes(scaler: Scaler, tmp_path: Path)
         assert key in row.index
 
 
+def test_batch_seconds_are_shared_by_work() -> None:
+    assert chunks.time_shares(10.0, [100 * 5, 300 * 5, 0]) == pytest.approx([2.5, 7.5, 0.0])
+    assert chunks.time_shares(3.0, [0, 0]) == pytest.approx([1.5, 1.5])
+
+
 def test_killed_chunk_resumes_without_redoing_finished_structures(
     scaler: Scaler, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

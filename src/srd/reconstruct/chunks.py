@@ -70,8 +70,8 @@ def _run_batch(batch: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Se
     try:
         t0 = time.perf_counter()
         results = reconstruct([j.target for j in batch], scaler, grid, settings)
-        share = (time.perf_counter() - t0) / len(batch)
-        return [{**j.passthrough, **finish(j, r, share), "error": ""} for j, r in zip(batch, results)]
+        seconds = time_shares(time.perf_counter() - t0, [r.steps * j.target.n_atoms for j, r in zip(batch, results)])
+        return [{**j.passthrough, **finish(j, r, t), "error": ""} for j, r, t in zip(batch, results, seconds)]
     except Exception:
         if len(batch) == 1:
             raise
@@ -82,3 +82,10 @@ def _run_batch(batch: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Se
         except Exception as err:  # noqa: BLE001 - any failure of one structure is recorded, not fatal
             rows.append({**job.passthrough, "error": f"{type(err).__name__}: {err}"})
     return rows
+
+
+def time_shares(seconds: float, work: Sequence[float]) -> list[float]:
+    """A batch's seconds split in proportion to each structure's work (Adam steps x atoms): a structure found in the
+    first steps is not charged for a neighbour that ran every hop and a second round. Evenly when none did any."""
+    total = float(sum(work))
+    return [seconds * w / total if total > 0 else seconds / len(work) for w in work]
