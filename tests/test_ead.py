@@ -8,7 +8,7 @@ import torch
 
 from ead_reference import dense_ead, dense_structure_descriptor
 from srd.representation.descriptor import CrystalBatch, representation
-from srd.representation.ead import ead_per_atom, eta_reach, mu_middle, separable_mu_factor
+from srd.representation.ead import ead_per_atom, eta_reach, mu_middle, separable_mu_factor, split_mu
 from srd.representation.pooled import displacements, structure_descriptor
 from srd.representation.grid import EADGrid
 from srd.representation.layout import VectorLayout
@@ -31,12 +31,18 @@ PEROVSKITE = crystal(
 )
 
 
+# The default grid's mus split into head + tail sums (split_mu); 7 mus do not factor, uneven ones do not add up.
+GRIDS = {"default": GRID, "7 mus": EADGrid(mus=tuple(0.7 * k for k in range(7))),
+         "uneven mus": EADGrid(mus=(0.0, 0.5, 1.5, 2.0, 3.5, 4.9))}
+
+
+@pytest.mark.parametrize("grid", GRIDS.values(), ids=GRIDS.keys())
 @pytest.mark.parametrize("c", [ROCKSALT_PRIM, TRICLINIC], ids=lambda c: c.id)
-def test_per_atom_features_match_dense_formula(c: Crystal) -> None:
-    batch = CrystalBatch.build([c], GRID.cutoff)
+def test_per_atom_features_match_dense_formula(c: Crystal, grid: EADGrid) -> None:
+    batch = CrystalBatch.build([c], grid.cutoff)
     disp = displacements(batch.pos, batch.cell, batch.batch, batch.pairs)
-    ours = ead_per_atom(disp, batch.pairs.layout(c.n_atoms), batch.numbers[batch.pairs.neighbor], c.n_atoms, GRID).numpy()
-    ref = dense_ead(c.numbers, c.cart(), c.matrix(), GRID)
+    ours = ead_per_atom(disp, batch.pairs.layout(c.n_atoms), batch.numbers[batch.pairs.neighbor], c.n_atoms, grid).numpy()
+    ref = dense_ead(c.numbers, c.cart(), c.matrix(), grid)
     scale = np.abs(ref).max()
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-10 * scale)
     assert scale > 1e3  # the comparison is not between zeros
@@ -157,3 +163,19 @@ def test_wide_gaussians_separate_into_factors_exactly() -> None:
         product = product * separable_mu_factor(grid, e, mu)
         direct = torch.exp(-eta * (r - mu) ** 2)
         torch.testing.assert_close(product, direct, rtol=1e-12, atol=1e-300)
+
+
+def test_evenly_spaced_mus_split_into_head_and_tail_sums() -> None:
+    """50 mus = 5 heads + 10 tails, each within half the mu range of zero; counts without a factor or uneven
+    spacing do not split (their Gaussians are filled directly: the dense comparison above covers both paths)."""
+    mu = torch.tensor(GRID.mus, dtype=torch.float64)
+    centered = mu - mu_middle(GRID)[0]
+    head, tail = split_mu(centered)
+    assert (len(head), len(tail)) == (5, 10)
+    torch.testing.assert_close((head[:, None] + tail).reshape(-1), centered, rtol=0, atol=1e-14)
+    half = mu_middle(GRID)[1]
+    assert head.abs().max() <= half and tail.abs().max() < half
+    for grid in GRIDS.values():
+        if grid is not GRID:
+            mus = torch.tensor(grid.mus, dtype=torch.float64)
+            assert split_mu(mus - mu_middle(grid)[0]) is None
