@@ -15,7 +15,8 @@ left Carbon-24 unchanged (4/12 exact); config.yaml turns it on for MP-20. config
 steps (smooth_lr 0.05, lr 0.02): they keep a hop inside the true basin of its larger cells, where 0.1 A steps leave
 it; on MP-20 they cost exploration (exact 15 -> 13 of 30 val crystals). `rounds` searches a structure not reproduced
 again from fresh starts; config.yaml sets 2 for Perov-5, whose misses are cheap 5-atom cells, with a tighter tol
-(0.003: at 0.008 wrong cells stopped as found); on MP-20 it doubled the time and found nothing more.
+(0.003: at 0.008 wrong cells stopped as found), and for Carbon-24, where a second search finds 8-atom cells the first
+missed; on MP-20 it doubled the time and found nothing more.
 """
 
 from __future__ import annotations
