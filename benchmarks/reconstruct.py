@@ -4,6 +4,8 @@
     python benchmarks/reconstruct.py starts --dataset mp_20 --n 20 --count 240
     python benchmarks/reconstruct.py basin --dataset mp_20 --n 20 --sigma 0.05 0.1 0.2 0.4
     python benchmarks/reconstruct.py ties --structures 3 --atoms 12
+    python benchmarks/reconstruct.py hypotheses --dataset mp_20 --n 30 --seed 1
+    python benchmarks/reconstruct.py miss --dataset perov_5 --n 8
     python benchmarks/reconstruct.py quality --dataset perov_5 --split val --n 20 --preset fast [--set key=value ...]
 
 Data: /work/shared/data/{dataset}/{split}.csv.gz (cif column); the scaler is fitted on the val split. One thread:
@@ -16,6 +18,7 @@ import argparse
 import json
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -209,34 +212,116 @@ def starts(args: argparse.Namespace) -> None:
     }, indent=1))
 
 
+def known_starts(args: argparse.Namespace, **fixed) -> tuple:
+    """For searches from known starts: the preset without screening or early stops (`fixed` and --set on top), the
+    seeded val crystals, their scaler and R, and a seeded generator."""
+    settings = resolve({"preset": args.preset, "screen": 1, "start_symmetric": 0, "tol": 0, "patience": 0, **fixed,
+                        **overrides(args.set)})
+    crystals = load(args.dataset, "val", args.n, seed=args.seed)
+    rng = np.random.default_rng(args.seed)
+    return settings, crystals, val_scaler(args.dataset), representation(crystals, GRID), rng
+
+
+def exact_from(starts: list[WyckoffMap], crystal: Crystal, r_str: np.ndarray, scaler: Scaler, settings) -> list[bool]:
+    """One search with `settings` from known starts, one trial each: whether each trial ends at the exact crystal."""
+    from srd.reconstruct.engine import _Batch
+
+    batch = _Batch([Target(r_str, crystal.numbers, crystal.lattice)], scaler, GRID,
+                   replace(settings, trials=len(starts)))
+    batch.place([starts])
+    batch.run()
+    cart = batch.positions(batch.hop_theta).detach().cpu().double().numpy().reshape(len(starts), -1, 3)
+    return [match_rms(Crystal(crystal.numbers, f % 1.0, crystal.lattice), crystal) <= EXACT_RMS
+            for f in cart @ np.linalg.inv(crystal.matrix())]
+
+
 def basin(args: argparse.Namespace) -> None:
     """Width of the true minimum: from each crystal's truth shaken by sigma (A, per Cartesian coordinate), the share
     of trials that one hop of the preset brings back exactly (normalised rms <= EXACT_RMS). Starts that respect
     group and Wyckoff sites only help if a hop finds the truth from where they land."""
-    from srd.reconstruct.engine import _Batch
-
-    settings = resolve({"preset": args.preset, "trials": args.trials, "hops": 1, "screen": 1, "start_symmetric": 0,
-                        "tol": 0, "patience": 0, **overrides(args.set)})
-    crystals = load(args.dataset, "val", args.n, seed=args.seed)
-    scaler = val_scaler(args.dataset)
-    R = representation(crystals, GRID)
-    rng = np.random.default_rng(args.seed)
+    settings, crystals, scaler, R, rng = known_starts(args, trials=args.trials, hops=1)
     rows = []
     for c, r in zip(crystals, R):
         for sigma in args.sigma:
-            batch = _Batch([Target(r[LAYOUT.structure], c.numbers, c.lattice)], scaler, GRID, settings)
-            matrix = batch.matrices[0]
-            shaken = c.frac + rng.normal(0.0, sigma, (args.trials, c.n_atoms, 3)) @ np.linalg.inv(matrix)
-            batch.place([[WyckoffMap.identity(f) for f in shaken]])
-            batch.run()
-            cart = batch.positions(batch.hop_theta).detach().cpu().double().numpy()
-            frac = cart.reshape(args.trials, -1, 3) @ np.linalg.inv(matrix)
-            exact = [match_rms(Crystal(c.numbers, f % 1.0, c.lattice), c) <= EXACT_RMS for f in frac]
+            shaken = c.frac + rng.normal(0.0, sigma, (args.trials, c.n_atoms, 3)) @ np.linalg.inv(c.matrix())
+            exact = exact_from([WyckoffMap.identity(f) for f in shaken], c, r[LAYOUT.structure], scaler, settings)
             rows.append({"id": c.id, "n_atoms": c.n_atoms, "sigma": sigma, "exact": float(np.mean(exact))})
         print(c.id, c.n_atoms, [round(x["exact"], 2) for x in rows[-len(args.sigma):]], flush=True)
     table = pd.DataFrame(rows)
     sizes = pd.cut(table.n_atoms, [0, 6, 11, 1000], labels=["<=6 atoms", "7-11 atoms", ">=12 atoms"])
     print(table.groupby([sizes, "sigma"], observed=True).exact.agg(["mean", "count"]).round(3).to_string())
+
+
+def _symmetry(matrix: np.ndarray, frac: np.ndarray, numbers: np.ndarray, symprec: float):
+    """(group, sorted (Z, Wyckoff letter) per orbit, conventional axis lengths) of a crystal, by spglib."""
+    import spglib
+
+    data = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=symprec)
+    if data is None:
+        return 1, [], np.zeros(3)
+    orbits = sorted((int(numbers[i]), str(data.wyckoffs[i])) for i in np.unique(data.equivalent_atoms))
+    return int(data.number), orbits, np.linalg.norm(data.std_lattice, axis=1)
+
+
+def hypotheses(args: argparse.Namespace) -> None:
+    """Where symmetric starts lose a crystal: per val crystal, its true group (spglib, 0.1 A) and whether the lattice
+    admits it; of `count` draws (group by group_probabilities, then pyxtal's Wyckoff positions), the share with the
+    true group, with its Wyckoff positions too, and in its orientation as well (the same conventional axis lengths:
+    Pnma's axes dealt in the wrong order is another crystal); then one keep_symmetry search from up to `trials` such
+    fully right starts: the share of trials that end exact. A crystal is found only if all four are non-zero."""
+    from srd.reconstruct.symmetric import draw, group_probabilities, lattice_setting
+
+    settings, crystals, scaler, R, rng = known_starts(args, keep_symmetry=True, hops=args.hops)
+    rows = []
+    for c, r in zip(crystals, R):
+        matrix = c.matrix()
+        group, orbits, axes = _symmetry(matrix, c.frac, c.numbers, 0.1)
+        setting = lattice_setting(matrix, 0.1)
+        p = group_probabilities(c.numbers, setting)
+        row = {"id": c.id, "n_atoms": c.n_atoms, "group": group, "admitted": group in p, "p_group": p.get(group, 0.0),
+               "same_group": 0.0, "same_sites": 0.0, "oriented": 0.0, "oracle_exact": np.nan}
+        right = []
+        for _ in range(args.count if p else 0):
+            start = draw(rng, int(rng.choice(list(p), p=list(p.values()))), c.numbers, setting)
+            if start is None:
+                continue
+            g, o, a = _symmetry(matrix, start.frac, c.numbers, 0.1)  # as the truth: a lattice may be symmetric to 0.1 A
+            row["same_group"] += (g == group) / args.count
+            row["same_sites"] += (g == group and o == orbits) / args.count
+            if g == group and o == orbits and np.allclose(a, axes, rtol=1e-3):
+                row["oriented"] += 1 / args.count
+                right.append(start)
+        if right:
+            row["oracle_exact"] = float(np.mean(exact_from(right[:args.trials], c, r[LAYOUT.structure], scaler,
+                                                           settings)))
+        rows.append(row)
+        print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+    table = pd.DataFrame(rows)
+    stages = ["admitted", "same_group", "same_sites", "oriented", "oracle_exact"]
+    print("share of crystals where the stage is non-zero:",
+          json.dumps({k: round(float((table[k].fillna(0) > 0).mean()), 3) for k in stages}))
+    print("mean over crystals:", json.dumps({k: round(float(table[k].mean()), 3) for k in stages[1:]}))
+
+
+def miss(args: argparse.Namespace) -> None:
+    """What a crystal that is not found costs (most generated samples are not): seconds per structure of searches
+    that cannot succeed, each target's R_str taken from its cell strained by `strain` and searched in the unstrained
+    one, with the dataset's settings from config.yaml. Sizes `generated.chunk_size` against the reconstruct runtime."""
+    key = args.config_key or args.dataset.replace("_", "")
+    config = yaml.safe_load((Path(__file__).parents[1] / "config.yaml").read_text())
+    settings = resolve({"preset": "fast", **config["datasets"][key].get("reconstruct", {}), **overrides(args.set)})
+    crystals = load(args.dataset, "val", args.n, seed=args.seed)
+    strained = [Crystal(c.numbers, c.frac, c.lattice * np.array([1 + args.strain] * 3 + [1] * 3)) for c in crystals]
+    targets = [Target(r[LAYOUT.structure], c.numbers, c.lattice, seed=k)
+               for k, (r, c) in enumerate(zip(representation(strained, GRID), crystals))]
+    t0 = time.perf_counter()
+    results = reconstruct(targets, val_scaler(args.dataset), GRID, settings)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"dataset": args.dataset, "config": key, "n": len(crystals), "overrides": args.set,
+                      "atoms": sorted(c.n_atoms for c in crystals),
+                      "found": int(sum(r.loss < settings.tol for r in results)),
+                      "seconds_per_structure": round(seconds / len(crystals), 1),
+                      "hops_per_structure": float(np.mean([r.hops for r in results]))}))
 
 
 def main() -> None:
@@ -273,9 +358,26 @@ def main() -> None:
     ba.add_argument("--sigma", type=float, nargs="+", default=[0.05, 0.1, 0.2, 0.4])
     ba.add_argument("--preset", default="fast")
     ba.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    hy = sub.add_parser("hypotheses", help=hypotheses.__doc__.split(":")[0])
+    hy.add_argument("--dataset", default="mp_20")
+    hy.add_argument("--n", type=int, default=30)
+    hy.add_argument("--seed", type=int, default=1)
+    hy.add_argument("--count", type=int, default=240, help="symmetric draws per crystal (fast: 24 x 20 x 0.5)")
+    hy.add_argument("--trials", type=int, default=24)
+    hy.add_argument("--hops", type=int, default=4)
+    hy.add_argument("--preset", default="fast")
+    hy.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    mi = sub.add_parser("miss", help=miss.__doc__.split(":")[0])
+    mi.add_argument("--dataset", default="perov_5")
+    mi.add_argument("--config-key", help="datasets.<key> of config.yaml (default: the dataset without '_')")
+    mi.add_argument("--n", type=int, default=8)
+    mi.add_argument("--seed", type=int, default=5)
+    mi.add_argument("--strain", type=float, default=0.03)
+    mi.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    {"quality": quality, "speed": speed, "starts": starts, "basin": basin, "ties": ties}[args.command](args)
+    {"quality": quality, "speed": speed, "starts": starts, "basin": basin, "ties": ties, "hypotheses": hypotheses,
+     "miss": miss}[args.command](args)
 
 
 if __name__ == "__main__":
