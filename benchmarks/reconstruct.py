@@ -309,7 +309,10 @@ def miss(args: argparse.Namespace) -> None:
     one, with the dataset's settings from config.yaml. Sizes `generated.chunk_size` against the reconstruct runtime."""
     key = args.config_key or args.dataset.replace("_", "")
     config = yaml.safe_load((Path(__file__).parents[1] / "config.yaml").read_text())
-    settings = resolve({"preset": "fast", **config["datasets"][key].get("reconstruct", {}), **overrides(args.set)})
+    if key not in config["datasets"]:
+        raise SystemExit(f"--config-key {key!r} is not a dataset of config.yaml: {sorted(config['datasets'])}")
+    settings = resolve({**config["reconstruct"], **config["datasets"][key].get("reconstruct", {}),
+                        **overrides(args.set)})
     crystals = load(args.dataset, "val", args.n, seed=args.seed)
     strained = [Crystal(c.numbers, c.frac, c.lattice * np.array([1 + args.strain] * 3 + [1] * 3)) for c in crystals]
     targets = [Target(r[LAYOUT.structure], c.numbers, c.lattice, seed=k)
