@@ -265,11 +265,11 @@ def _symmetry(matrix: np.ndarray, frac: np.ndarray, numbers: np.ndarray, symprec
 
 def hypotheses(args: argparse.Namespace) -> None:
     """Where symmetric starts lose a crystal: per val crystal, its true group (spglib, 0.1 A) and whether the lattice
-    admits it; of `count` draws (group by group_probabilities, then pyxtal's Wyckoff positions), the share with the
+    admits it; of `count` symmetric starts (symmetric_starts, as the engine draws them), the share with the
     true group, with its Wyckoff positions too, and in its orientation as well (the same conventional axis lengths:
     Pnma's axes dealt in the wrong order is another crystal); then one keep_symmetry search from up to `trials` such
     fully right starts: the share of trials that end exact. A crystal is found only if all four are non-zero."""
-    from srd.reconstruct.symmetric import draw, group_probabilities, lattice_setting
+    from srd.reconstruct.symmetric import group_probabilities, lattice_setting, symmetric_starts
 
     settings, crystals, scaler, R, rng = known_starts(args, keep_symmetry=True, hops=args.hops)
     rows = []
@@ -281,10 +281,7 @@ def hypotheses(args: argparse.Namespace) -> None:
         row = {"id": c.id, "n_atoms": c.n_atoms, "group": group, "admitted": group in p, "p_group": p.get(group, 0.0),
                "same_group": 0.0, "same_sites": 0.0, "oriented": 0.0, "oracle_exact": np.nan}
         right = []
-        for _ in range(args.count if p else 0):
-            start = draw(rng, int(rng.choice(list(p), p=list(p.values()))), c.numbers, setting)
-            if start is None:
-                continue
+        for start in symmetric_starts(rng, args.count, c.numbers, setting):  # what the search would screen
             g, o, a = _symmetry(matrix, start.frac, c.numbers, 0.1)  # as the truth: a lattice may be symmetric to 0.1 A
             row["same_group"] += (g == group) / args.count
             row["same_sites"] += (g == group and o == orbits) / args.count
@@ -307,12 +304,18 @@ def miss(args: argparse.Namespace) -> None:
     """What a crystal that is not found costs (most generated samples are not): seconds per structure of searches
     that cannot succeed, each target's R_str taken from its cell strained by `strain` and searched in the unstrained
     one, with the dataset's settings from config.yaml. Sizes `generated.chunk_size` against the reconstruct runtime."""
+    from srd.sources import SourceError
+    from srd.workflow_config import section_defaults, stage_config
+
     key = args.config_key or args.dataset.replace("_", "")
-    config = yaml.safe_load((Path(__file__).parents[1] / "config.yaml").read_text())
-    if key not in config["datasets"]:
-        raise SystemExit(f"--config-key {key!r} is not a dataset of config.yaml: {sorted(config['datasets'])}")
-    settings = resolve({**config["reconstruct"], **config["datasets"][key].get("reconstruct", {}),
-                        **overrides(args.set)})
+    root = Path(__file__).parents[1]
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    defaults = section_defaults(yaml.safe_load((root / "workflow/schemas/config.schema.yaml").read_text()))
+    try:  # the slice the workflow's reconstruct jobs get
+        cfg = stage_config(config, key, "reconstruct", defaults)
+    except SourceError as err:
+        raise SystemExit(f"--config-key: {err}") from err
+    settings = resolve({**cfg, **overrides(args.set)})
     crystals = load(args.dataset, "val", args.n, seed=args.seed)
     strained = [Crystal(c.numbers, c.frac, c.lattice * np.array([1 + args.strain] * 3 + [1] * 3)) for c in crystals]
     targets = [Target(r[LAYOUT.structure], c.numbers, c.lattice, seed=k)
