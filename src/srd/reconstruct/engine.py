@@ -102,6 +102,24 @@ def _search(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: 
     results: list[Result] = []
     for start in range(0, len(targets), settings.batch_structures):
         results += _Batch(targets[start:start + settings.batch_structures], scaler, grid, settings).run()
+    return _polish(targets, results, scaler, grid, settings) if settings.polish_steps else results
+
+
+def _polish(targets: Sequence[Target], results: list[Result], scaler: Scaler, grid: EADGrid,
+            settings: Settings) -> list[Result]:
+    """Relax the best positions of each structure not reproduced once more, every atom free: a search within a
+    symmetric start's group cannot reach a crystal whose symmetry is only approximate (spglib admits the group at
+    symprec 0.1 A), however close it came. The polish counts as one more trial of one hop."""
+    todo = [k for k, r in enumerate(results) if not r.loss < settings.tol]
+    free = replace(settings, trials=1, hops=1, smooth_steps=0, steps=settings.polish_steps, lr=settings.polish_lr,
+                   start="uniform", screen=1, start_symmetric=0.0, keep_symmetry=False, patience=0,
+                   polish_steps=0)
+    for first in range(0, len(todo), settings.batch_structures):
+        part = todo[first:first + settings.batch_structures]
+        batch = _Batch([targets[k] for k in part], scaler, grid, free)
+        batch.place([[WyckoffMap.identity(results[k].frac)] for k in part])
+        for k, polished in zip(part, batch.run()):
+            results[k] = results[k].merged(polished)
     return results
 
 
