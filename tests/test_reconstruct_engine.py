@@ -239,14 +239,16 @@ def test_rounds_search_again_only_what_was_not_reproduced(scaler: Scaler) -> Non
 
 def test_polish_relaxes_a_near_miss_with_every_atom_free(scaler: Scaler) -> None:
     """A search's best 0.05 A off the truth, as a search within a symmetric start's group leaves a crystal whose
-    symmetry is only approximate, is relaxed onto the truth by the polish; a reproduced structure is left alone."""
+    symmetry is only approximate, is relaxed onto the truth by the polish; a reproduced structure is left alone, and
+    so is one without positions (infinite loss), whose failure must show."""
     from srd.reconstruct.engine import Result, _polish
 
     rng = np.random.default_rng(3)
     near = PEROVSKITE.frac + rng.normal(0.0, 0.05, PEROVSKITE.frac.shape) @ np.linalg.inv(PEROVSKITE.matrix())
-    before = [Result(frac=near % 1.0, loss=1.0, trials=24, steps=2400), Result(frac=ROCKSALT.frac, loss=0.0, trials=24)]
+    before = [Result(frac=near % 1.0, loss=1.0, trials=24, steps=2400, hops=3, history=[1.5, 1.2, 1.0]),
+              Result(frac=ROCKSALT.frac, loss=0.0, trials=24), Result(frac=np.zeros((2, 3)))]
     settings = resolve({"preset": "fast", "polish_steps": 100, "tol": 1e-3})
-    missed, found = _polish(targets([PEROVSKITE, ROCKSALT]), list(before), scaler, GRID, settings)
+    missed, found, lost = _polish(targets([PEROVSKITE, ROCKSALT, CSCL]), list(before), scaler, GRID, settings)
     matcher = StructureMatcher(stol=0.5, angle_tol=10, ltol=0.3)
     rms = matcher.get_rms_dist(Crystal(PEROVSKITE.numbers, missed.frac, PEROVSKITE.lattice).to_pymatgen(),
                                PEROVSKITE.to_pymatgen())
@@ -254,7 +256,8 @@ def test_polish_relaxes_a_near_miss_with_every_atom_free(scaler: Scaler) -> None
                                 PEROVSKITE.to_pymatgen())[0] > 0.01
     assert rms[0] < 0.01 and missed.loss < 1e-3
     assert missed.trials == 25 and 2400 < missed.steps <= 2400 + 100
-    assert found is before[1]
+    assert missed.hops == 4 and missed.history == [1.5, 1.2, 1.0, missed.loss]
+    assert found is before[1] and lost is before[2]
 
 
 def test_spread_starts_respect_min_distance() -> None:

@@ -109,8 +109,9 @@ def _polish(targets: Sequence[Target], results: list[Result], scaler: Scaler, gr
             settings: Settings) -> list[Result]:
     """Relax the best positions of each structure not reproduced once more, every atom free: a search within a
     symmetric start's group cannot reach a crystal whose symmetry is only approximate (spglib admits the group at
-    symprec 0.1 A), however close it came. The polish counts as one more trial of one hop."""
-    todo = [k for k, r in enumerate(results) if not r.loss < settings.tol]
+    symprec 0.1 A), however close it came. The polish counts as one more trial of one hop. A non-finite loss (no
+    positions found) stays as it is, so the failure shows."""
+    todo = [k for k, r in enumerate(results) if math.isfinite(r.loss) and r.loss >= settings.tol]
     free = replace(settings, trials=1, hops=1, smooth_steps=0, steps=settings.polish_steps, lr=settings.polish_lr,
                    start="uniform", screen=1, start_symmetric=0.0, keep_symmetry=False, patience=0,
                    polish_steps=0)
@@ -173,8 +174,8 @@ class _Batch:
 
     def place(self, starts: Sequence[Sequence[WyckoffMap]]) -> None:
         """Put every replica at its start (per structure, one map per trial), with fresh Adam moments and no accepted
-        hop. The constructor places the screened starts; benchmarks place known ones (shaken truths) to measure how
-        far from the truth a hop still finds it."""
+        hop. The constructor places the screened starts, the polish each structure's best positions; benchmarks
+        place known ones (shaken truths) to measure how far from the truth a hop still finds it."""
         maps = [m for structure in starts for m in structure]
         self.theta, self.ties = Ties.build(maps, np.repeat(self.matrices, self.s.trials, axis=0), **self.kw)
         self.tied = np.array([m.constrained for m in maps])  # per replica
