@@ -245,7 +245,8 @@ def test_polish_relaxes_a_near_miss_with_every_atom_free(scaler: Scaler) -> None
 
     rng = np.random.default_rng(3)
     near = PEROVSKITE.frac + rng.normal(0.0, 0.05, PEROVSKITE.frac.shape) @ np.linalg.inv(PEROVSKITE.matrix())
-    before = [Result(frac=near % 1.0, loss=1.0, trials=24, steps=2400, hops=3, history=[1.5, 1.2, 1.0]),
+    before = [Result(frac=near % 1.0, loss=1.0, trials=24, steps=2400, hops=3, history=[1.5, 1.2, 1.0],
+                     symmetric_best=True),
               Result(frac=ROCKSALT.frac, loss=0.0, trials=24), Result(frac=np.zeros((2, 3)))]
     settings = resolve({"preset": "fast", "polish_steps": 100, "tol": 1e-3})
     missed, found, lost = _polish(targets([PEROVSKITE, ROCKSALT, CSCL]), list(before), scaler, GRID, settings)
@@ -257,6 +258,7 @@ def test_polish_relaxes_a_near_miss_with_every_atom_free(scaler: Scaler) -> None
     assert rms[0] < 0.01 and missed.loss < 1e-3
     assert missed.trials == 25 and 2400 < missed.steps <= 2400 + 100
     assert missed.hops == 4 and missed.history == [1.5, 1.2, 1.0, missed.loss]
+    assert missed.symmetric_best  # the polished positions are those of the symmetric trial, relaxed
     assert found is before[1] and lost is before[2]
 
 

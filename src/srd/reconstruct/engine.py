@@ -119,8 +119,8 @@ def _polish(targets: Sequence[Target], results: list[Result], scaler: Scaler, gr
         part = todo[first:first + settings.batch_structures]
         batch = _Batch([targets[k] for k in part], scaler, grid, free)
         batch.place([[WyckoffMap.identity(results[k].frac)] for k in part])
-        for k, polished in zip(part, batch.run()):
-            results[k] = results[k].merged(polished)
+        for k, polished in zip(part, batch.run()):  # polished positions still come from the trial they relax
+            results[k] = results[k].merged(replace(polished, symmetric_best=results[k].symmetric_best))
     return results
 
 
