@@ -72,8 +72,8 @@ def test_symmetric_starts_keep_species_order_and_counts() -> None:
 
 
 def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
-    """Free Wyckoff coordinates included (TiO2 on a tetragonal lattice): pyxtal's lattice has a random state of its
-    own, which must be seeded too."""
+    """Free Wyckoff coordinates included (TiO2 on a tetragonal lattice): site choice, cell choice and generators all
+    come from the one generator."""
     setting = lattice_setting(Lattice.tetragonal(4.59, 2.96).matrix, 0.01)
     numbers = np.array([8, 22, 8, 8, 22, 8])
     first = _fracs(np.random.default_rng(5), 6, numbers, setting)
@@ -122,6 +122,50 @@ def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None
     assert all(start is not None for start in starts)
     for frac in (start.frac for start in starts):
         assert (3 if group < 16 else 16) <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= 74
+
+
+def _glides(frac: np.ndarray, matrix: np.ndarray, numbers: np.ndarray) -> set[tuple[float, float]]:
+    """(a, c) translations of the glide reflections perpendicular to b of a crystal, in its cell's coordinates."""
+    data = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3)
+    mirror = np.diag([1, -1, 1])
+    return {(round(t[0] % 1, 3), round(t[2] % 1, 3)) for r, t in zip(data.rotations, data.translations)
+            if np.array_equal(r, mirror) and not np.allclose(t[[0, 2]] % 1, 0)}
+
+
+def test_monoclinic_draws_put_the_glide_along_a_c_and_a_plus_c() -> None:
+    """P2_1/c on a primitive monoclinic lattice: its glide runs along c, a or a + c of a given cell (P2_1/c, P2_1/a,
+    P2_1/n), three different crystals; the draws deal all three, where the group's standard setting alone would put
+    every glide along the c of spglib's cell."""
+    matrix = Lattice.monoclinic(5.1, 6.3, 4.2, 104).matrix
+    numbers = np.array([30] * 4 + [8] * 4)
+    setting = lattice_setting(matrix, 0.01)
+    rng = np.random.default_rng(14)
+    starts = [draw(rng, 14, numbers, setting) for _ in range(30)]
+    # those with an atom on a free site (all on the fixed 2a-2d sites have a higher group)
+    general = [s for s in starts if spglib.get_symmetry_dataset((matrix, s.frac, numbers), symprec=1e-3).number == 14]
+    assert len(general) >= 15
+    glides = [_glides(s.frac, matrix, numbers) for s in general]
+    assert all(len(g) == 1 for g in glides)
+    assert set().union(*glides) == {(0.0, 0.5), (0.5, 0.0), (0.5, 0.5)}
+
+
+def test_sites_with_free_coordinates_are_favoured_and_atoms_kept_apart() -> None:
+    """Pnma with 4 + 4 + 4 atoms (CaSO3-like, all on 4c in many real ABX3 cells): sites are drawn ~ multiplicity x
+    (1 + free coordinates), so every species on 4c (weight 12 against 4 for each of 4a, 4b) is common, where a
+    choice uniform over the letters makes it 1 in 13; no start has two atoms closer than 0.8 A."""
+    matrix = Lattice.orthorhombic(5.4, 7.6, 5.5).matrix
+    numbers = np.array([20] * 4 + [16] * 4 + [8] * 4)
+    setting = lattice_setting(matrix, 0.01)
+    rng = np.random.default_rng(62)
+    starts = [draw(rng, 62, numbers, setting) for _ in range(100)]
+    assert all(s is not None for s in starts)
+    all_on_4c = [s for s in starts if spglib.get_symmetry_dataset((matrix, s.frac, numbers), symprec=1e-3)
+                 .wyckoffs == ["c"] * 12]
+    assert 0.15 < len(all_on_4c) / len(starts) < 0.6
+    for s in starts:
+        delta = s.frac[:, None] - s.frac[None]
+        delta -= np.round(delta)
+        assert (np.linalg.norm(delta @ matrix, axis=-1) + 10 * np.eye(12)).min() >= 0.8
 
 
 def test_groups_are_drawn_in_proportion_to_order_squared() -> None:

@@ -3,8 +3,8 @@
 `paper` is Algorithm 2 with the values of the paper's appendix A.3.5 (6 trials x 7 hops x 300 Adam steps, uniform
 random starts, +/-1 A hops from each trial's best). `fast` is the recommended preset, chosen on val structures
 (benchmarks/reconstruct.py quality): 24 trials in one batch whose starts are the best of 20x as many candidates
-ranked by the smooth loss, half of them random crystals of a space group the lattice admits (pyxtal; of its family or
-a lower one, e.g. tetragonal groups on a cubic lattice), half spread to the target's shortest distance with
+ranked by the smooth loss, half of them random crystals of a space group the lattice admits (of its family or a lower
+one, e.g. tetragonal groups on a cubic lattice; srd.reconstruct.symmetric), half spread to the target's shortest distance with
 coordinates snapped to 0 or 1/2 with probability 0.8; each of up to 8 hops runs 100 Adam steps on the smooth loss
 (widest Gaussians only, ~1 A basins), then 100 on the full loss, with a cosine-annealed learning rate; hops swap two
 atoms of different species (40 %), relocate one atom (20 %) or shake all of them, with Metropolis acceptance; a

@@ -2,13 +2,13 @@
 
 Most crystals of the benchmarks sit on special Wyckoff positions of a high-symmetry group, a set of measure zero
 that uniform or snapped starts rarely hit once a cell has more than a few atoms. The lattice is known, so its
-Bravais type (from spglib, on the lattice alone) limits the candidate groups; pyxtal draws random crystals of one
-of them in the conventional cell, which are mapped back into the target's cell.
+Bravais type (from spglib, on the lattice alone) limits the candidate groups; a start is a random crystal of one of
+them: Wyckoff sites (pyxtal's tables) filled with random generators in the conventional cell, mapped back into the
+target's cell.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations
@@ -31,13 +31,19 @@ _SUBFAMILIES = {"cubic": ("tetragonal", "orthorhombic", "monoclinic", "triclinic
 # composition allow. On 400 MP-20 val crystals the true group was among the compatible ones for 92.5 %, with mean
 # probability 0.15 drawn uniformly, 0.21 with power 1 and 0.28 with power 2.
 ORDER_POWER = 2.0
-_TOLERANCE_FACTOR = 0.5  # x pyxtal's default minimum distances between drawn atoms
+_MIN_DISTANCE = 0.8  # A between the atoms of a start (the shortest bonds, O-H, are ~0.96 A)
+_PLACEMENTS = 20  # tries of a draw's site choice, and of its generators, before the draw fails
+_IMAGES = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], dtype=float)
 _SAME_SITE = 1e-3  # fractional distance below which two mapped points are one site
 _PERMUTATIONS = list(permutations(range(3)))
 # Axis orders per centring letter of a group: which of the lattice's axes becomes the group's a, b, c. A C-centred
 # lattice's c axis must be the group's c for a C group, its a for an A group (the centred face is then b-c).
 _AXIS_ORDERS = {"P": _PERMUTATIONS, "I": _PERMUTATIONS, "F": _PERMUTATIONS,
                 **{letter: [p for p in _PERMUTATIONS if p[axis] == 2] for axis, letter in enumerate("ABC")}}
+# Cell choices of a primitive monoclinic group (unique axis b) as rows a', b', c' over the lattice's a, b, c: its
+# glide runs along c' = c, a or a + c, the three classes of glide vectors modulo twice the lattice.
+_MONOCLINIC_CHOICES = (np.eye(3), np.array([[0.0, 0, 1], [0, 1, 0], [-1, 0, 0]]),
+                       np.array([[1.0, 0, 0], [0, 1, 0], [1, 0, 1]]))
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,8 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray,
                      setting: LatticeSetting) -> list[WyckoffMap]:
     """Up to `count` starts, atoms in the order of `numbers`.
 
-    Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: pyxtal gave up,
-    or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A draw takes
+    Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: no sites or no
+    placement found, or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A draw takes
     ~20 ms (`python benchmarks/reconstruct.py starts`)."""
     probabilities = group_probabilities(numbers, setting)
     groups, p = list(probabilities), np.array(list(probabilities.values()))
@@ -153,55 +159,93 @@ def _compatible(group: int, counts: tuple[int, ...]) -> bool:
 
 
 def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting) -> WyckoffMap | None:
-    """One random crystal of `group` mapped into the target cell, or None if pyxtal fails or the mapping does not
-    give the target's counts (a centering or axis choice that does not fit this cell).
+    """One random crystal of `group` mapped into the target cell, or None if no choice of Wyckoff sites holds the
+    composition, the atoms come too close, or the mapping does not give the target's counts (a centering or axis
+    choice that does not fit this cell).
 
-    The axes of an orthorhombic lattice, or of a lattice seen as one of a lower family, are dealt in random order: a
-    group's standard setting fixes which axis is which (the glide of Pnma, the face of Amm2, the 4-fold axis of a
-    tetragonal group on a cubic lattice), and spglib's order of a, b, c need not be that one. On a one-face-centred
-    lattice (spglib puts the centring on the a-b face) the order keeps that face where the group has its own."""
-    from pyxtal import pyxtal
-    from pyxtal.lattice import Lattice
-
-    species, counts = np.unique(numbers, return_counts=True)
-    axes = np.arange(3)
-    family = _family(group)
-    if family == "orthorhombic" or (family != setting.family and family in ("tetragonal", "monoclinic")):
-        orders = _AXIS_ORDERS.get(_group(group).symbol[0], _AXIS_ORDERS["P"])
-        axes = np.array(orders[rng.integers(len(orders))])
-    lattice_seed, crystal_seed = (int(x) for x in rng.integers(2**31, size=2))  # pyxtal's lattice draws points too
-    crystal = pyxtal()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            lattice = Lattice.from_matrix(setting.conventional[axes], ltype=_group(group).lattice_type,
-                                          random_state=lattice_seed)
-            crystal.from_random(3, group, _symbols(species), list(_conventional_counts(numbers, setting)),
-                                lattice=lattice, tm=_tolerances(), random_state=crystal_seed)
-    except Exception:  # pyxtal raises a range of errors for groups it cannot fill; the draw just fails
+    The group's setting is dealt at random: its standard setting fixes which axis is which (the glide of Pnma, the
+    face of Amm2, the 4-fold axis of a tetragonal group on a cubic lattice, the glide of P2_1/c in the a-c plane),
+    and spglib's cell of the lattice alone need not be that one."""
+    cell = _cell_choice(rng, group, setting)
+    sites = _choose_sites(rng, _group(group), _conventional_counts(numbers, setting))
+    if sites is None:
         return None
-    if not crystal.valid:
-        return None
-    # Drawn (conventional, pyxtal's axis order) -> target fractional coordinates: x = to_target @ x_drawn.
-    to_target = np.linalg.inv(setting.transform)[:, axes]
+    # Drawn (the group's setting of the conventional cell) -> target fractional coordinates: x = to_target @ x_drawn.
+    to_target = np.linalg.inv(setting.transform) @ cell.T
     to_drawn = np.linalg.inv(to_target)
-    orbits: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-    for site in crystal.atom_sites:
-        generator = to_target @ site.position
-        orbits.setdefault(site.specie, []).append((generator, *_orbit(site.wp.ops, to_target, to_drawn)))
+    species, counts = np.unique(numbers, return_counts=True)
+    for _ in range(_PLACEMENTS):
+        start = _place(rng, sites, species, counts, numbers, to_target, to_drawn)
+        if start is not None and _apart(start.frac, setting):
+            return start
+    return None
+
+
+def _cell_choice(rng: np.random.Generator, group: int, setting: LatticeSetting) -> np.ndarray:
+    """A random integer matrix M: the group's conventional cell is M @ setting.conventional (rows: axes).
+
+    Axes are dealt in random order for an orthorhombic group, and for a tetragonal or monoclinic one on a lattice of
+    a higher family; on a one-face-centred lattice (spglib puts the centring on the a-b face) the order keeps that
+    face where the group has its own. A primitive monoclinic group's glide runs along a, c or a+c of the lattice's
+    cell (13 of 20 P2_1/c crystals of MP-20 val: a+c), so one of those three cell choices is dealt too."""
+    cell = np.eye(3)
+    family, centring = _family(group), _group(group).symbol[0]
+    if family == "orthorhombic" or (family != setting.family and family in ("tetragonal", "monoclinic")):
+        orders = _AXIS_ORDERS.get(centring, _AXIS_ORDERS["P"])
+        cell = cell[list(orders[rng.integers(len(orders))])]
+    if family == "monoclinic" and centring == "P":
+        cell = _MONOCLINIC_CHOICES[rng.integers(len(_MONOCLINIC_CHOICES))] @ cell
+    return cell
+
+
+def _choose_sites(rng: np.random.Generator, group, counts: tuple[int, ...]) -> list[list] | None:
+    """Wyckoff positions per species whose multiplicities add up to its count, drawn one orbit at a time with weight
+    multiplicity x (1 + free coordinates): real crystals fill few orbits and favour sites with free coordinates (the
+    three 4c orbits of Pnma ABX3, where pyxtal's choice, uniform over letters, mostly takes the fixed 4a and 4b).
+    A site without free coordinates holds one orbit, so it is used once; None after _PLACEMENTS dead ends."""
+    positions = group.Wyckoff_positions
+    weights = np.array([wp.multiplicity * (1.0 + wp.get_dof()) for wp in positions])
+    fixed = np.array([wp.get_dof() == 0 for wp in positions])
+    for _ in range(_PLACEMENTS):
+        used = np.zeros(len(positions), dtype=bool)
+        sites: list[list] = []
+        for count in counts:
+            chosen, left = [], count
+            while left > 0:
+                fits = np.array([wp.multiplicity <= left for wp in positions]) & ~(fixed & used)
+                if not fits.any():
+                    break
+                k = int(rng.choice(len(positions), p=weights * fits / (weights * fits).sum()))
+                used[k] = True
+                chosen.append(positions[k])
+                left -= positions[k].multiplicity
+            if left:
+                break
+            sites.append(chosen)
+        else:
+            return sites
+    return None
+
+
+def _place(rng: np.random.Generator, sites: list[list], species: np.ndarray, counts: np.ndarray, numbers: np.ndarray,
+           to_target: np.ndarray, to_drawn: np.ndarray) -> WyckoffMap | None:
+    """The chosen orbits with random generators (a uniform point projected onto each site), in the target cell; None
+    if an orbit does not map onto the target's count (an axis choice whose centring does not fit this cell)."""
     free, site_of = np.empty((len(numbers), 3)), np.empty(len(numbers), dtype=int)
     rotation, shift = np.empty((len(numbers), 3, 3)), np.empty((len(numbers), 3))
-    for z, symbol, n in zip(species, _symbols(species), counts):
+    for z, n, positions in zip(species, counts, sites):
         rows = np.flatnonzero(numbers == z)
         kept = 0
-        for generator, rot, off in orbits.get(symbol, []):
+        for wp in positions:
+            generator = to_target @ (wp.ops[0].operate(rng.random(3)) % 1.0)
+            rot, off = _orbit(wp.ops, to_target, to_drawn)
             points = rot @ generator + off
             off = off - np.floor(points)  # wrapped into the cell
             taken = frac_of(rotation[rows[:kept]], free[site_of[rows[:kept]]], shift[rows[:kept]])
             new = _unique_sites(points - np.floor(points), taken)
             if kept + len(new) > n:
                 return None
-            if not len(new):  # every atom of this site already drawn by another: it adds nothing
+            if not len(new):  # every atom of this orbit already placed by another: it adds nothing
                 continue
             at = rows[kept:kept + len(new)]
             free[at], site_of[at], rotation[at], shift[at] = generator, at[0], rot[new], off[new]
@@ -211,6 +255,14 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
     return WyckoffMap(free, site_of, rotation, shift)
 
 
+def _apart(frac: np.ndarray, setting: LatticeSetting) -> bool:
+    """Whether every two atoms are at least _MIN_DISTANCE apart (nearest images over the 27 neighbouring cells): a
+    start only needs its atoms apart, the search moves them."""
+    delta = frac[:, None] - frac[None]
+    delta -= np.round(delta)
+    cart = (delta[:, :, None] + _IMAGES) @ (setting.transform.T @ setting.conventional)  # the target's matrix
+    distance = np.linalg.norm(cart, axis=-1).min(-1)
+    return bool((distance + np.eye(len(frac)) * _MIN_DISTANCE >= _MIN_DISTANCE).all())
 def frac_of(rotation: np.ndarray, free: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """Atoms x_i = rotation_i @ free_i + shift_i (any number of leading dimensions)."""
     return np.einsum("...ij,...j->...i", rotation, free) + shift
@@ -225,21 +277,6 @@ def _orbit(ops, to_target: np.ndarray, to_drawn: np.ndarray) -> tuple[np.ndarray
     rot = np.stack([to_target @ op.rotation_matrix @ first.rotation_matrix @ to_drawn for op in ops])
     off = np.stack([to_target @ (op.rotation_matrix @ first.translation_vector + op.translation_vector) for op in ops])
     return rot, off
-
-
-@lru_cache(maxsize=1)
-def _tolerances():
-    """pyxtal's minimum distances, relaxed: a start only needs its atoms apart, the search moves them; the default
-    radii make pyxtal retry for minutes on some cells."""
-    from pyxtal.tolerance import Tol_matrix
-
-    return Tol_matrix(prototype="atomic", factor=_TOLERANCE_FACTOR)
-
-
-def _symbols(species: np.ndarray) -> list[str]:
-    from pymatgen.core import Element
-
-    return [Element.from_Z(int(z)).symbol for z in species]
 
 
 def _unique_sites(points: np.ndarray, taken: np.ndarray) -> np.ndarray:
