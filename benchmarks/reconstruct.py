@@ -183,7 +183,7 @@ def ties(args: argparse.Namespace) -> None:
 
 
 def starts(args: argparse.Namespace) -> None:
-    """Cost of the `fast` preset's candidate starts per structure: `count` symmetric starts (pyxtal draws) against
+    """Cost of the `fast` preset's candidate starts per structure: `count` symmetric starts against
     the same number of spread starts, the baseline, in the same run; and how many symmetric starts a cell got."""
     from srd.reconstruct.engine import lattice_matrix
     from srd.reconstruct.starts import spread_starts

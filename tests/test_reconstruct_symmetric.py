@@ -56,19 +56,20 @@ def test_symmetric_starts_in_a_primitive_fcc_cell_are_rock_salt_or_zincblende() 
 
 
 def test_symmetric_starts_keep_species_order_and_counts() -> None:
-    """Rutile-like TiO2 on a tetragonal lattice: the atoms come back in the order of `numbers`, all distinct."""
+    """Rutile-like TiO2 on a tetragonal lattice: the atoms come back in the order of `numbers` (each tied to a
+    generator of its own species), all distinct."""
     matrix = Lattice.tetragonal(4.59, 2.96).matrix
     numbers = np.array([8, 22, 8, 8, 22, 8])
-    starts = _fracs(np.random.default_rng(1), 8, numbers, lattice_setting(matrix, 0.01))
-    assert len(starts) > 0
-    for frac in starts:
-        assert np.all((frac >= 0) & (frac < 1))
+    maps = symmetric_starts(np.random.default_rng(1), 8, numbers, lattice_setting(matrix, 0.01))
+    assert len(maps) > 0
+    for frac in (m.frac for m in maps):
         delta = frac[:, None] - frac[None]
         delta -= np.round(delta)
         separation = np.linalg.norm(delta @ matrix, axis=-1) + np.eye(len(numbers)) * 1e3
         assert separation.min() > 0.1  # no atom duplicated by the conventional -> target mapping
         symmetry = spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3)
         assert 2 <= symmetry.number <= 142  # tetragonal or a lower family, as drawn; never P1 with these draws
+    assert all(np.array_equal(numbers[m.site], numbers) for m in maps)
 
 
 def test_symmetric_starts_are_reproducible_from_the_seed() -> None:
@@ -106,11 +107,18 @@ def test_a_cubic_lattice_admits_tetragonal_groups_along_each_axis() -> None:
 
 # Amm2, Cmcm, Cmmm, C2/m on a C-centred lattice; Pmm2, Pmma, P2_1/c on a primitive one
 @pytest.mark.parametrize("group", [38, 63, 65, 12, 25, 51, 14])
-def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None:
-    """A random axis order is dealt per draw (a group's standard setting fixes its axes). On a C-centred lattice only
-    orders that keep the centred face where the drawn group has it map back into the target cell (a wrong one gives
-    the wrong number of atoms), so every draw of an A or C group must succeed; each start stays orthorhombic, or
-    monoclinic where the group is."""
+def test_draws_on_an_orthorhombic_lattice_fit_the_cell_in_every_axis_order(
+    group: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A random cell choice is dealt per draw (a group's standard setting fixes its axes), more than one per group.
+    On a C-centred lattice only orders that keep the centred face where the drawn group has it map back into the
+    target cell (a wrong one gives the wrong number of atoms), so placements of an A or C group fail only rarely (a
+    generator within 1e-3 of a special position collapses its orbit), and a draw fails only when its sites cannot keep
+    the atoms apart; each start stays orthorhombic, or monoclinic where the group is."""
+    dealt, placed = [], []
+    choice, place = symmetric._cell_choice, symmetric._place
+    monkeypatch.setattr(symmetric, "_cell_choice", lambda *args: dealt.append(choice(*args)) or dealt[-1])
+    monkeypatch.setattr(symmetric, "_place", lambda *args: placed.append(place(*args)) or placed[-1])
     matrix = Lattice.orthorhombic(3.1, 4.7, 6.3).matrix
     if group in (38, 63, 65, 12):
         matrix = np.array([[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]]) @ matrix
@@ -118,8 +126,9 @@ def test_orthorhombic_draws_fit_the_cell_in_every_axis_order(group: int) -> None
     setting = lattice_setting(matrix, 0.01)
     assert group in setting.groups
     rng = np.random.default_rng(group)
-    starts = [draw(rng, group, numbers, setting) for _ in range(6)]
-    assert all(start is not None for start in starts)
+    starts = [start for start in (draw(rng, group, numbers, setting) for _ in range(12)) if start is not None]
+    assert sum(p is None for p in placed) <= len(placed) / 10 and len(starts) >= 6
+    assert len({m.tobytes() for m in dealt}) > 1
     for frac in (start.frac for start in starts):
         assert (3 if group < 16 else 16) <= spglib.get_symmetry_dataset((matrix, frac, numbers), symprec=1e-3).number <= 74
 
@@ -152,7 +161,7 @@ def test_monoclinic_draws_put_the_glide_along_a_c_and_a_plus_c() -> None:
 def test_sites_with_free_coordinates_are_favoured_and_atoms_kept_apart() -> None:
     """Pnma with 4 + 4 + 4 atoms (CaSO3-like, all on 4c in many real ABX3 cells): sites are drawn ~ multiplicity x
     (1 + free coordinates), so every species on 4c (weight 12 against 4 for each of 4a, 4b) is common, where a
-    choice uniform over the letters makes it 1 in 13; no start has two atoms closer than 0.8 A."""
+    choice uniform over the letters makes it 1 in 27; no start has two atoms closer than 0.8 A."""
     matrix = Lattice.orthorhombic(5.4, 7.6, 5.5).matrix
     numbers = np.array([20] * 4 + [16] * 4 + [8] * 4)
     setting = lattice_setting(matrix, 0.01)
@@ -166,6 +175,22 @@ def test_sites_with_free_coordinates_are_favoured_and_atoms_kept_apart() -> None
         delta = s.frac[:, None] - s.frac[None]
         delta -= np.round(delta)
         assert (np.linalg.norm(delta @ matrix, axis=-1) + 10 * np.eye(12)).min() >= 0.8
+
+
+def test_a_site_without_free_coordinates_holds_one_species() -> None:
+    """NaCl (4 + 4 atoms) in Fm-3m: only the fixed 4a and 4b fit 4 atoms, so the two species take one each; drawing
+    each species independently would put both on the same site in half the draws."""
+    for seed in range(40):
+        sites = symmetric._choose_sites(np.random.default_rng(seed), 225, (4, 4))
+        assert sites is not None
+        assert sorted(wp.letter for species in sites for wp in species) == ["a", "b"]
+
+
+def test_a_cell_too_small_for_its_atoms_gives_no_starts() -> None:
+    """Two atoms in a 0.9 A cubic cell are at most 0.78 A apart (CsCl): closer than 0.8 A in every group, so no start
+    and no error."""
+    matrix = Lattice.cubic(0.9).matrix
+    assert symmetric_starts(np.random.default_rng(0), 5, np.array([11, 17]), lattice_setting(matrix, 0.01)) == []
 
 
 def test_groups_are_drawn_in_proportion_to_order_squared() -> None:

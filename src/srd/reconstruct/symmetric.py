@@ -83,9 +83,10 @@ class WyckoffMap:
 
     @property
     def constrained(self) -> bool:
-        """Whether any atom is tied to another's parameters or to a special position (not the identity map)."""
+        """Whether any atom is tied to another's parameters or to a special position (not the identity map). A P1
+        draw is the identity up to the float noise of spglib's transform, so rotations are compared with a tolerance."""
         return not (np.array_equal(self.site, np.arange(len(self.site)))
-                    and np.array_equal(self.rotation, np.broadcast_to(np.eye(3), self.rotation.shape)))
+                    and np.allclose(self.rotation, np.eye(3), rtol=0.0, atol=1e-9))
 
 
 @lru_cache(maxsize=None)
@@ -124,8 +125,8 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray,
     """Up to `count` starts, atoms in the order of `numbers`.
 
     Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: no sites or no
-    placement found, or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A draw takes
-    ~20 ms (`python benchmarks/reconstruct.py starts`)."""
+    placement found, or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A
+    start takes ~7 ms on MP-20 val cells (`python benchmarks/reconstruct.py starts`)."""
     probabilities = group_probabilities(numbers, setting)
     groups, p = list(probabilities), np.array(list(probabilities.values()))
     out: list[WyckoffMap] = []
@@ -141,7 +142,8 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray,
 
 def group_probabilities(numbers: np.ndarray, setting: LatticeSetting) -> dict[int, float]:
     """The lattice's groups that can hold the composition, each with its chance ~ order^ORDER_POWER per draw."""
-    groups = [g for g in setting.groups if _compatible(g, _conventional_counts(numbers, setting))]
+    counts = _conventional_counts(numbers, setting)
+    groups = [g for g in setting.groups if _compatible(g, counts)]
     weights = np.array([_group(g)[0].multiplicity for g in groups], dtype=float) ** ORDER_POWER  # general position
     return dict(zip(groups, (weights / weights.sum()).tolist()))
 
@@ -160,22 +162,24 @@ def _compatible(group: int, counts: tuple[int, ...]) -> bool:
 
 def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting) -> WyckoffMap | None:
     """One random crystal of `group` mapped into the target cell, or None if no choice of Wyckoff sites holds the
-    composition, the atoms come too close, or the mapping does not give the target's counts (a centering or axis
-    choice that does not fit this cell).
+    composition or the atoms come too close (or, a guard, the mapping does not give the target's counts).
 
     The group's setting is dealt at random: its standard setting fixes which axis is which (the glide of Pnma, the
     face of Amm2, the 4-fold axis of a tetragonal group on a cubic lattice, the glide of P2_1/c in the a-c plane),
     and spglib's cell of the lattice alone need not be that one."""
     cell = _cell_choice(rng, group, setting)
-    sites = _choose_sites(rng, _group(group), _conventional_counts(numbers, setting))
+    sites = _choose_sites(rng, group, _conventional_counts(numbers, setting))
     if sites is None:
         return None
     # Drawn (the group's setting of the conventional cell) -> target fractional coordinates: x = to_target @ x_drawn.
     to_target = np.linalg.inv(setting.transform) @ cell.T
     to_drawn = np.linalg.inv(to_target)
+    orbits = [[(wp, *_orbit(wp.ops, to_target, to_drawn)) for wp in positions] for positions in sites]
     species, counts = np.unique(numbers, return_counts=True)
-    for _ in range(_PLACEMENTS):
-        start = _place(rng, sites, species, counts, numbers, to_target, to_drawn)
+    # sites without free coordinates place the same atoms every time: one try tells
+    tries = _PLACEMENTS if any(wp.get_dof() for positions in sites for wp in positions) else 1
+    for _ in range(tries):
+        start = _place(rng, orbits, species, counts, numbers, to_target)
         if start is not None and _apart(start.frac, setting):
             return start
     return None
@@ -187,7 +191,8 @@ def _cell_choice(rng: np.random.Generator, group: int, setting: LatticeSetting) 
     Axes are dealt in random order for an orthorhombic group, and for a tetragonal or monoclinic one on a lattice of
     a higher family; on a one-face-centred lattice (spglib puts the centring on the a-b face) the order keeps that
     face where the group has its own. A primitive monoclinic group's glide runs along a, c or a+c of the lattice's
-    cell (13 of 20 P2_1/c crystals of MP-20 val: a+c), so one of those three cell choices is dealt too."""
+    cell (13 of 20 P2_1/c crystals of MP-20 val: a+c), so one of those three cell choices is dealt too (to every
+    primitive monoclinic group: for those without a glide it is another cell of the same crystals, harmless)."""
     cell = np.eye(3)
     family, centring = _family(group), _group(group).symbol[0]
     if family == "orthorhombic" or (family != setting.family and family in ("tetragonal", "monoclinic")):
@@ -198,14 +203,22 @@ def _cell_choice(rng: np.random.Generator, group: int, setting: LatticeSetting) 
     return cell
 
 
-def _choose_sites(rng: np.random.Generator, group, counts: tuple[int, ...]) -> list[list] | None:
+@lru_cache(maxsize=None)
+def _site_weights(group: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per Wyckoff position of the group: its draw weight, multiplicity x (1 + free coordinates), and whether it is
+    fixed (no free coordinates)."""
+    positions = _group(group).Wyckoff_positions
+    dof = np.array([wp.get_dof() for wp in positions])
+    return np.array([wp.multiplicity for wp in positions]) * (1.0 + dof), dof == 0
+
+
+def _choose_sites(rng: np.random.Generator, group: int, counts: tuple[int, ...]) -> list[list] | None:
     """Wyckoff positions per species whose multiplicities add up to its count, drawn one orbit at a time with weight
     multiplicity x (1 + free coordinates): real crystals fill few orbits and favour sites with free coordinates (the
     three 4c orbits of Pnma ABX3, where pyxtal's choice, uniform over letters, mostly takes the fixed 4a and 4b).
     A site without free coordinates holds one orbit, so it is used once; None after _PLACEMENTS dead ends."""
-    positions = group.Wyckoff_positions
-    weights = np.array([wp.multiplicity * (1.0 + wp.get_dof()) for wp in positions])
-    fixed = np.array([wp.get_dof() == 0 for wp in positions])
+    positions = _group(group).Wyckoff_positions
+    weights, fixed = _site_weights(group)
     for _ in range(_PLACEMENTS):
         used = np.zeros(len(positions), dtype=bool)
         sites: list[list] = []
@@ -227,18 +240,18 @@ def _choose_sites(rng: np.random.Generator, group, counts: tuple[int, ...]) -> l
     return None
 
 
-def _place(rng: np.random.Generator, sites: list[list], species: np.ndarray, counts: np.ndarray, numbers: np.ndarray,
-           to_target: np.ndarray, to_drawn: np.ndarray) -> WyckoffMap | None:
-    """The chosen orbits with random generators (a uniform point projected onto each site), in the target cell; None
-    if an orbit does not map onto the target's count (an axis choice whose centring does not fit this cell)."""
+def _place(rng: np.random.Generator, orbits: list[list], species: np.ndarray, counts: np.ndarray, numbers: np.ndarray,
+           to_target: np.ndarray) -> WyckoffMap | None:
+    """The chosen orbits ((site, rot, off) per species, `_orbit`) with random generators (a uniform point projected
+    onto each site), in the target cell. None if the orbits do not give the target's counts: a guard, since
+    `_cell_choice` only deals axis orders whose centring fits the cell."""
     free, site_of = np.empty((len(numbers), 3)), np.empty(len(numbers), dtype=int)
     rotation, shift = np.empty((len(numbers), 3, 3)), np.empty((len(numbers), 3))
-    for z, n, positions in zip(species, counts, sites):
+    for z, n, species_orbits in zip(species, counts, orbits):
         rows = np.flatnonzero(numbers == z)
         kept = 0
-        for wp in positions:
+        for wp, rot, off in species_orbits:
             generator = to_target @ (wp.ops[0].operate(rng.random(3)) % 1.0)
-            rot, off = _orbit(wp.ops, to_target, to_drawn)
             points = rot @ generator + off
             off = off - np.floor(points)  # wrapped into the cell
             taken = frac_of(rotation[rows[:kept]], free[site_of[rows[:kept]]], shift[rows[:kept]])
@@ -263,6 +276,8 @@ def _apart(frac: np.ndarray, setting: LatticeSetting) -> bool:
     cart = (delta[:, :, None] + _IMAGES) @ (setting.transform.T @ setting.conventional)  # the target's matrix
     distance = np.linalg.norm(cart, axis=-1).min(-1)
     return bool((distance + np.eye(len(frac)) * _MIN_DISTANCE >= _MIN_DISTANCE).all())
+
+
 def frac_of(rotation: np.ndarray, free: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """Atoms x_i = rotation_i @ free_i + shift_i (any number of leading dimensions)."""
     return np.einsum("...ij,...j->...i", rotation, free) + shift
