@@ -186,11 +186,26 @@ def test_a_site_without_free_coordinates_holds_one_species() -> None:
         assert sorted(wp.letter for species in sites for wp in species) == ["a", "b"]
 
 
-def test_a_cell_too_small_for_its_atoms_gives_no_starts() -> None:
+def test_a_cell_too_small_for_its_atoms_gives_no_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two atoms in a 0.9 A cubic cell are at most 0.78 A apart (CsCl): closer than 0.8 A in every group, so no start
-    and no error."""
-    matrix = Lattice.cubic(0.9).matrix
-    assert symmetric_starts(np.random.default_rng(0), 5, np.array([11, 17]), lattice_setting(matrix, 0.01)) == []
+    and no error. Pm-3m holds them only on its fixed 1a and 1b, which place the same atoms every time: one try."""
+    setting = lattice_setting(Lattice.cubic(0.9).matrix, 0.01)
+    numbers = np.array([11, 17])
+    assert symmetric_starts(np.random.default_rng(0), 5, numbers, setting) == []
+    placed = []
+    place = symmetric._place
+    monkeypatch.setattr(symmetric, "_place", lambda *args: placed.append(place(*args)) or placed[-1])
+    assert draw(np.random.default_rng(0), 221, numbers, setting) is None and len(placed) == 1
+
+
+def test_a_triclinic_p1_start_leaves_every_atom_free() -> None:
+    """P1 on a triclinic lattice maps its atoms through spglib's transform and back, which is the identity only up to
+    float noise: the start must still count as unconstrained (free), not as tied to a group."""
+    setting = lattice_setting(Lattice.from_parameters(4.1, 5.3, 6.7, 101, 113, 97).matrix, 0.01)
+    starts = [draw(np.random.default_rng(seed), 1, np.array([8, 8, 22]), setting) for seed in range(5)]
+    assert all(s is not None and not s.constrained for s in starts)
+    inversion = [draw(np.random.default_rng(seed), 2, np.array([8, 8, 22, 22]), setting) for seed in range(5)]
+    assert any(inversion) and all(s.constrained for s in inversion if s is not None)  # P-1 ties atom pairs
 
 
 def test_groups_are_drawn_in_proportion_to_order_squared() -> None:

@@ -9,11 +9,11 @@ distance with coordinates snapped to 0 or 1/2 with probability 0.8; each of up t
 smooth loss (widest Gaussians only, ~1 A basins), then 100 on the full loss, with a cosine-annealed learning rate;
 hops swap two atoms of different species (40 %), relocate one atom (20 %) or shake all of them, with Metropolis
 acceptance; a structure stops once reproduced (loss < tol) or once two hops in a row lowered its best loss by less
-than 10 % (patience). `keep_symmetry` (searching symmetric starts over their free Wyckoff coordinates only, so they keep their
-group) is off in the preset: on val it helped MP-20 (exact 43 -> 50 %, 30 crystals; 53.3 % once starts drew Wyckoff
-sites favouring free coordinates), hurt Perov-5 (97 -> 83 %) and left Carbon-24 unchanged (4/12 exact); config.yaml
-turns it on for MP-20. Screening tied and free starts as separate pools (half each) did not help it: MP-20 val 30
-exact 53.3 -> 50 %, match 60 -> 50 %. config.yaml also gives Carbon-24 smaller
+than 10 % (patience). `keep_symmetry` (searching symmetric starts over their free Wyckoff coordinates only, so they
+keep their group) is off in the preset: on val it helped MP-20 (exact 43 -> 50 %, 30 crystals; 53.3 % once starts
+drew Wyckoff sites favouring free coordinates), hurt Perov-5 (97 -> 83 %) and left Carbon-24 unchanged (4/12 exact);
+config.yaml turns it on for MP-20. Screening tied and free starts as separate pools (half each) did not help it:
+MP-20 val 30 exact 53.3 -> 50 %, match 60 -> 50 %. config.yaml also gives Carbon-24 smaller
 steps (smooth_lr 0.05, lr 0.02): they keep a hop inside the true basin of its larger cells, where 0.1 A steps leave
 it; on MP-20 they cost exploration (exact 15 -> 13 of 30 val crystals). `rounds` searches a structure not reproduced
 again from fresh starts; config.yaml sets 2 for Perov-5, whose misses are cheap 5-atom cells, with a tighter tol

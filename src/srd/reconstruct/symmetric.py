@@ -15,6 +15,7 @@ from itertools import permutations
 
 import numpy as np
 import spglib
+from pymatgen.core import Lattice
 from pymatgen.util.coord import pbc_diff
 
 # Space-group numbers of each lattice family; trigonal groups share the hexagonal lattices.
@@ -33,7 +34,6 @@ _SUBFAMILIES = {"cubic": ("tetragonal", "orthorhombic", "monoclinic", "triclinic
 ORDER_POWER = 2.0
 _MIN_DISTANCE = 0.8  # A between the atoms of a start (the shortest bonds, O-H, are ~0.96 A)
 _PLACEMENTS = 20  # tries of a draw's site choice, and of its generators, before the draw fails
-_IMAGES = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], dtype=float)
 _SAME_SITE = 1e-3  # fractional distance below which two mapped points are one site
 _PERMUTATIONS = list(permutations(range(3)))
 # Axis orders per centring letter of a group: which of the lattice's axes becomes the group's a, b, c. A C-centred
@@ -126,7 +126,7 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray,
 
     Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: no sites or no
     placement found, or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A
-    start takes ~7 ms on MP-20 val cells (`python benchmarks/reconstruct.py starts`)."""
+    start takes ~3 ms on MP-20 val cells, as much as a spread start (`python benchmarks/reconstruct.py starts`)."""
     probabilities = group_probabilities(numbers, setting)
     groups, p = list(probabilities), np.array(list(probabilities.values()))
     out: list[WyckoffMap] = []
@@ -162,7 +162,7 @@ def _compatible(group: int, counts: tuple[int, ...]) -> bool:
 
 def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting) -> WyckoffMap | None:
     """One random crystal of `group` mapped into the target cell, or None if no choice of Wyckoff sites holds the
-    composition or the atoms come too close (or, a guard, the mapping does not give the target's counts).
+    composition, the atoms come too close, or every placement collapses an orbit (`_place`).
 
     The group's setting is dealt at random: its standard setting fixes which axis is which (the glide of Pnma, the
     face of Amm2, the 4-fold axis of a tetragonal group on a cubic lattice, the glide of P2_1/c in the a-c plane),
@@ -243,8 +243,9 @@ def _choose_sites(rng: np.random.Generator, group: int, counts: tuple[int, ...])
 def _place(rng: np.random.Generator, orbits: list[list], species: np.ndarray, counts: np.ndarray, numbers: np.ndarray,
            to_target: np.ndarray) -> WyckoffMap | None:
     """The chosen orbits ((site, rot, off) per species, `_orbit`) with random generators (a uniform point projected
-    onto each site), in the target cell. None if the orbits do not give the target's counts: a guard, since
-    `_cell_choice` only deals axis orders whose centring fits the cell."""
+    onto each site), in the target cell. None if the orbits do not give the target's counts: a generator within
+    _SAME_SITE of a special position collapses its orbit (rare), or, a guard, a cell choice whose centring does not
+    fit the cell (`_cell_choice` deals none)."""
     free, site_of = np.empty((len(numbers), 3)), np.empty(len(numbers), dtype=int)
     rotation, shift = np.empty((len(numbers), 3, 3)), np.empty((len(numbers), 3))
     for z, n, species_orbits in zip(species, counts, orbits):
@@ -269,12 +270,9 @@ def _place(rng: np.random.Generator, orbits: list[list], species: np.ndarray, co
 
 
 def _apart(frac: np.ndarray, setting: LatticeSetting) -> bool:
-    """Whether every two atoms are at least _MIN_DISTANCE apart (nearest images over the 27 neighbouring cells): a
-    start only needs its atoms apart, the search moves them."""
-    delta = frac[:, None] - frac[None]
-    delta -= np.round(delta)
-    cart = (delta[:, :, None] + _IMAGES) @ (setting.transform.T @ setting.conventional)  # the target's matrix
-    distance = np.linalg.norm(cart, axis=-1).min(-1)
+    """Whether every two atoms are at least _MIN_DISTANCE apart (nearest images): a start only needs its atoms
+    apart, the search moves them."""
+    distance = Lattice(setting.transform.T @ setting.conventional).get_all_distances(frac, frac)  # the target's cell
     return bool((distance + np.eye(len(frac)) * _MIN_DISTANCE >= _MIN_DISTANCE).all())
 
 
