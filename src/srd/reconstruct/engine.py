@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from srd.reconstruct.config import Settings
+from srd.reconstruct.cpu import tune_cpu
 from srd.reconstruct.skin import SkinNeighbors
 from srd.reconstruct.moves import hop_moves
 from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
@@ -128,7 +129,7 @@ class _Batch:
     """State of one batch of structures: per-atom positions and Adam moments, per-replica hop bests."""
 
     def __init__(self, targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> None:
-        torch.set_flush_denormal(True)  # denormal float32 arithmetic is many times slower on CPU
+        tune_cpu()
         self.s, self.grid, self.scaler = settings, grid, scaler
         self.layout = VectorLayout.from_grid(grid)
         kw = {"dtype": settings.torch_dtype, "device": settings.torch_device}

@@ -38,6 +38,7 @@ class PairLayout:
     atom_of_row: torch.Tensor  # (n_atoms,)
     row_of_atom: torch.Tensor  # (n_atoms,)
     place: torch.Tensor  # (P,) index into the flattened (n_atoms, width) layout
+    row: torch.Tensor  # (P,) its row
     slot: torch.Tensor  # (P,) position within its row
     block: torch.Tensor  # (P,) block of its row
     width: int
@@ -55,7 +56,7 @@ class PairLayout:
         slot = torch.empty_like(row)
         slot[order] = torch.arange(len(order), device=center.device) - starts[row[order]]
         width = max(int(row_counts.max()) if n_atoms else 0, 1)
-        return cls(atom_of_row, row_of_atom, row * width + slot, slot, row // ATOMS_PER_BLOCK, width)
+        return cls(atom_of_row, row_of_atom, row * width + slot, row, slot, row // ATOMS_PER_BLOCK, width)
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,8 @@ def split_mu(mu_centered: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | N
     factor), else None.
 
     exp(c mu) is then the outer product exp(c head) (x) exp(c tail): separable Gaussians cost len(head) + len(tail)
-    exponentials per pair instead of one per mu (15 instead of 50 on the default grid), and their buffer is written
-    once instead of twice. Both factors stay within half the mu range of zero, so `separable_mu_factor`'s overflow
+    exponentials per pair instead of one per mu (15 instead of 50 on the default grid), and the product is never
+    formed (Gaussians). Both factors stay within half the mu range of zero, so `separable_mu_factor`'s overflow
     bound holds for each.
     """
     n = len(mu_centered)
@@ -171,7 +172,8 @@ def split_mu(mu_centered: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | N
         return None
     head, tail = mu_centered[::n_tail], mu_centered[:n_tail] - mu_centered[0]
     spread = float(mu_centered.max() - mu_centered.min())
-    if not torch.allclose((head[:, None] + tail).reshape(-1), mu_centered, rtol=0.0, atol=1e-12 * max(spread, 1.0)):
+    atol = 8 * torch.finfo(mu_centered.dtype).eps * max(spread, 1.0)  # rounding of the dtype, not unevenness
+    if not torch.allclose((head[:, None] + tail).reshape(-1), mu_centered, rtol=0.0, atol=atol):
         return None
     return head, tail
 
@@ -189,12 +191,48 @@ def ead_per_atom(
         return EADSums(disp, layout, z_neighbor, n_atoms, grid, keep=False).features()
 
 
+class Gaussians(NamedTuple):
+    """One block's Gaussians g(mu, pair) (rows, n_mu, width), times `factor` (rows, 1, width; None: 1).
+
+    Held whole, or, when they separate over a split mu grid (split_mu), as head (rows, H, width) and tail
+    (rows, T, width) factors with g(a T + b) = head(a) tail(b): 15 numbers per pair instead of 50 on the default
+    grid, and the contractions run on the factors, so the (rows, n_mu, width) array is never written or read. Pairs
+    are the last axis, so the elementwise work runs along contiguous rows.
+    """
+
+    whole: torch.Tensor | None
+    head: torch.Tensor | None
+    tail: torch.Tensor | None
+    factor: torch.Tensor | None
+
+    def contract(self, w: torch.Tensor) -> torch.Tensor:
+        """sum_pairs w(k, pair) factor(pair) g(mu, pair): (rows, K, n_mu) from w (rows, K, width)."""
+        if self.factor is not None:
+            w = w * self.factor
+        if self.whole is not None:
+            return torch.bmm(w, self.whole.transpose(1, 2))
+        rows, n_k, width = w.shape
+        spread = (w[:, :, None] * self.head[:, None]).view(rows, n_k * self.head.shape[1], width)
+        return torch.bmm(spread, self.tail.transpose(1, 2)).view(rows, n_k, -1)
+
+    def expand(self, lhs: torch.Tensor) -> torch.Tensor:
+        """sum_mu lhs(c, mu) g(mu, pair) factor(pair): (rows, C, width) from lhs (rows, C, n_mu)."""
+        if self.whole is not None:
+            h = torch.bmm(lhs, self.whole)
+        else:
+            rows, n_c, _ = lhs.shape
+            n_head, width = self.head.shape[1:]
+            by_head = torch.bmm(lhs.reshape(rows, n_c * n_head, -1), self.tail).view(rows, n_c, n_head, width)
+            h = by_head.mul_(self.head[:, None]).sum(2)
+        return h if self.factor is None else h.mul_(self.factor)
+
+
 class EADSums:
     """The sums S_k(i, eta, mu) = sum_j W_k(ij) exp(-eta (r_ij - mu)^2), with W_k = Z_j fc(r_ij) x^lx y^ly z^lz.
 
     Pairs sit in a padded (rows, width) layout (PairLayout) in which the pairs an eta can reach (r < eta_reach) are
-    nearly a prefix of every row, so each eta contracts a slice of the same layout with one batched matmul
-    (K, width) @ (width, n_mu). Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of every (eta, block) are kept for
+    nearly a prefix of every row, so each eta contracts a slice of the same layout with batched matmuls (Gaussians).
+    Padding has W = 0 and contributes nothing. With `keep`, the Gaussians of every (eta, block) are kept for
     `grad_disp`.
     """
 
@@ -224,27 +262,23 @@ class EADSums:
         within = last.view(n_blocks, n_levels + 1)[:, :n_levels].cummax(1).values  # (block, level)
         self.widths = within[:, self.consts.ranks].T.tolist()  # (eta, block)
         self.r_pad = self.r.new_zeros(n_atoms * width).index_copy_(0, self.place, self.r).view(n_atoms, width)
-        self.w_pad = self.r.new_zeros(n_atoms * width, len(self.powers)).index_copy_(
-            0, self.place, self.monomials * self.zfc[:, None]
-        ).view(n_atoms, width, len(self.powers))
+        self.w_pad = self.r.new_zeros(n_atoms, len(self.powers), width)  # pairs last, as in Gaussians
+        self.w_pad[layout.row, :, layout.slot] = self.monomials * self.zfc[:, None]
 
-        self.kept: list[tuple[torch.Tensor, torch.Tensor | None]] = []  # per block: Gaussians, W factor
+        self.kept: list[Gaussians] = []  # per block
         self.sums = self.r.new_empty(len(grid.etas), n_atoms, len(self.powers), len(grid.mus))  # rows: layout order
         # The Gaussians of all blocks share one buffer (kept: back to back; else: reused): one allocation per call,
         # which the allocator can hand back next call instead of mapping (and page-faulting) fresh memory.
-        shapes = [(rows.stop - rows.start, width, len(grid.mus)) for _, rows, width in self.blocks()]
-        sizes = [math.prod(shape) for shape in shapes]
+        sizes = [(rows.stop - rows.start) * width * self.values_per_pair(e) for e, rows, width in self.blocks()]
         buffer = self.r.new_empty(sum(sizes) if keep else max(sizes))
         offsets = accumulate(sizes, initial=0) if keep else repeat(0)
-        for (e, rows, width), shape, offset in zip(self.blocks(), shapes, offsets):
-            g = buffer[offset:offset + math.prod(shape)].view(shape)
-            factor = self.gaussians(e, self.r_pad[rows, :width], out=g)
-            w = self.w_pad[rows, :width]
-            sums = torch.bmm((w if factor is None else w * factor).transpose(1, 2), g)
+        for (e, rows, width), size, offset in zip(self.blocks(), sizes, offsets):
+            g = self.gaussians(e, self.r_pad[rows, :width], buffer[offset:offset + size])
+            sums = g.contract(self.w_pad[rows, :, :width])
             mu_factor = self.consts.mu_factor[e]
             self.sums[e, rows] = sums if mu_factor is None else sums.mul_(mu_factor)
             if keep:
-                self.kept.append((g, factor))
+                self.kept.append(g)
 
     def blocks(self) -> Iterator[tuple[int, slice, int]]:
         """(eta index, row slice, width) of every block, in the order the Gaussians are kept."""
@@ -252,10 +286,17 @@ class EADSums:
             for b, width in enumerate(widths):
                 yield e, slice(b * ATOMS_PER_BLOCK, min((b + 1) * ATOMS_PER_BLOCK, self.n_atoms)), width
 
-    def gaussians(self, e: int, r_pad: torch.Tensor, out: torch.Tensor) -> torch.Tensor | None:
-        """Fill out (rows, width, n_mu) with eta's Gaussians exp(-eta (r - mu)^2), or with their (r, mu) factor when
-        they separate (`separable_mu_factor`). Returns the factor (rows, width, 1) that W is to be multiplied by (None:
-        1): the r factor of separable Gaussians, and 0 for pairs beyond eta's reach.
+    def values_per_pair(self, e: int) -> int:
+        """Buffer numbers eta's Gaussians need per pair: head + tail when they split, else one per mu."""
+        split = self.consts.mu_split
+        if self.consts.mu_factor[e] is not None and split is not None:
+            return len(split[0]) + len(split[1])
+        return len(self.grid.mus)
+
+    def gaussians(self, e: int, r_pad: torch.Tensor, out: torch.Tensor) -> Gaussians:
+        """eta's Gaussians exp(-eta (r - mu)^2) of the pairs r_pad (rows, width), written into the flat buffer `out`;
+        when they separate (`separable_mu_factor`), only their (r, mu) factor, with the r factor in `factor`. Pairs
+        beyond eta's reach get factor 0.
 
         A row's slice may hold pairs beyond the reach (its width is set by the block's widest row, and atoms that
         moved since the list was built reorder distances); dropping them keeps every atom's features independent of
@@ -264,22 +305,27 @@ class EADSums:
         """
         eta, reach = self.grid.etas[e], self.reaches[e]
         masked = reach < max(self.reaches)
+        rows, width = r_pad.shape
         if self.consts.mu_factor[e] is not None:
             x = r_pad.clamp_max(reach) - mu_middle(self.grid)[0]  # pairs beyond the reach must not overflow
-            scaled = (2.0 * eta * x)[..., None]
-            if self.consts.mu_split is None:
-                torch.mul(scaled, self.consts.mu_centered, out=out).exp_()
-            else:
-                head, tail = self.consts.mu_split
-                torch.mul(torch.exp(scaled * head)[..., None], torch.exp(scaled * tail)[..., None, :],
-                          out=out.view(*out.shape[:-1], len(head), len(tail)))
+            scaled = (2.0 * eta * x)[:, None, :]
             r_factor = torch.exp(x.square_().mul_(-eta))
-            return (torch.where(r_pad < reach, r_factor, 0.0) if masked else r_factor)[..., None]
+            factor = (torch.where(r_pad < reach, r_factor, 0.0) if masked else r_factor)[:, None, :]
+            if self.consts.mu_split is None:
+                whole = out.view(rows, len(self.grid.mus), width)
+                torch.mul(scaled, self.consts.mu_centered[:, None], out=whole).exp_()
+                return Gaussians(whole, None, None, factor)
+            head, tail = self.consts.mu_split
+            at = rows * len(head) * width
+            head_g = torch.mul(scaled, head[:, None], out=out[:at].view(rows, len(head), width)).exp_()
+            tail_g = torch.mul(scaled, tail[:, None], out=out[at:].view(rows, len(tail), width)).exp_()
+            return Gaussians(None, head_g, tail_g, factor)
         floor = -math.log(1.0 / self.grid.tolerance) - 10.0
         scale = math.sqrt(eta)
-        dist = torch.sub((r_pad * scale)[..., None], self.consts.mu * scale, out=out)
+        dist = out.view(rows, len(self.grid.mus), width)
+        torch.sub((r_pad * scale)[:, None, :], (self.consts.mu * scale)[:, None], out=dist)
         torch.addcmul(self.r.new_zeros(()), dist, dist, value=-1.0, out=dist).clamp_min_(floor).exp_()
-        return (r_pad < reach)[..., None].to(r_pad.dtype) if masked else None
+        return Gaussians(dist, None, None, (r_pad < reach)[:, None, :].to(r_pad.dtype) if masked else None)
 
     def features(self) -> torch.Tensor:
         """rho = sum_k weight_k S_k^2 per order, (n_atoms, N_e) ordered (order, eta, mu)."""
@@ -294,8 +340,8 @@ class EADSums:
         """dL/d(disp), (n_pairs, 3), from dL/d(features).
 
         dL/dS_k = 2 weight_k S_k dL/drho_order(k). Per pair, dL/dW_k = sum_mu dL/dS_k g_mu and the Gaussians'
-        d/dr = sum_k W_k sum_mu dL/dS_k (-2 eta (r - mu)) g_mu: both come from one batched matmul of the kept
-        Gaussians with [dL/dS_k | mu dL/dS_k]. The chain through W_k = Z fc(r) x^lx y^ly z^lz then runs per pair.
+        d/dr = sum_k W_k sum_mu dL/dS_k (-2 eta (r - mu)) g_mu: both come from one expansion of [dL/dS_k | mu dL/dS_k]
+        over the kept Gaussians (Gaussians.expand). The chain through W_k = Z fc(r) x^lx y^ly z^lz then runs per pair.
         """
         n_eta, _, n_k, n_mu = self.sums.shape
         consts = self.consts
@@ -303,19 +349,16 @@ class EADSums:
         g_sums = 2.0 * consts.weight[:, None] * self.sums * g_rho[:, self.atom_of_row][:, :, consts.order_index]
         lhs = torch.cat([g_sums, g_sums * consts.mu], dim=2)  # (eta, rows, 2K, n_mu)
         # Per padded pair: h_w = dL/dW and h_r = sum_e 2 eta [h_mu dS - r h_dS], accumulated over the etas, kept as
-        # (rows, 2K, width): the product [dL/dS | mu dL/dS] @ G^T is 2-3x faster in that orientation than G @ its
-        # transpose (a thin 2K-column output), though the flops are the same.
-        h_w = self.w_pad.new_zeros(self.n_atoms, n_k, self.w_pad.shape[1])
-        h_r = self.w_pad.new_zeros(self.n_atoms, 2 * n_k, self.w_pad.shape[1])
-        for (e, rows, width), (g, factor) in zip(self.blocks(), self.kept):
+        # (rows, 2K, width), the orientation of Gaussians.expand's output.
+        h_w = torch.zeros_like(self.w_pad)
+        h_r = self.w_pad.new_zeros(self.n_atoms, 2 * n_k, self.w_pad.shape[2])
+        for (e, rows, width), g in zip(self.blocks(), self.kept):
             mu_factor = consts.mu_factor[e]
-            h = torch.bmm(lhs[e, rows] if mu_factor is None else lhs[e, rows] * mu_factor, g.transpose(1, 2))
-            if factor is not None:
-                h.mul_(factor.transpose(1, 2))
+            h = g.expand(lhs[e, rows] if mu_factor is None else lhs[e, rows] * mu_factor)
             h_w[rows, :, :width] += h[:, :n_k]
             h_r[rows, :, :width].add_(h, alpha=2.0 * self.grid.etas[e])
         r_pad = self.r_pad[:, None, :]
-        radial = torch.addcmul(h_r[:, n_k:], h_r[:, :n_k], r_pad, value=-1.0).mul_(self.w_pad.transpose(1, 2))
+        radial = torch.addcmul(h_r[:, n_k:], h_r[:, :n_k], r_pad, value=-1.0).mul_(self.w_pad)
         ones = self.r.new_ones(n_k)
         g_r = radial.sum(1).view(-1).index_select(0, self.place)
         g_w = h_w.transpose(1, 2).reshape(-1, n_k).index_select(0, self.place)
