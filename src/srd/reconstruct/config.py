@@ -29,7 +29,8 @@ in second rounds; exact 49/50). On MP-20 val (30, seed 1) it changed nothing: ex
 
 With config.yaml's settings, test 50 (seed 0, one core; benchmarks/reconstruct.py quality): Perov-5 exact 98 %,
 match 100 %, rmse 0.011, 17 s/structure (94 %, 0.025 before the kernel's float32 rounding changed: two of its three
-Pmm2 cells are found in one run and not in another); Carbon-24 76 %, 100 %, 0.084, 82 s; MP-20 36 %, 56 %, 0.144, 29 s.
+Pmm2 cells are found in one run and not in another); Carbon-24 70 %, 100 %, 0.093, 61 s (76 %, 0.084 before); MP-20
+36 %, 56 %, 0.145, 24 s.
 """
 
 from __future__ import annotations
