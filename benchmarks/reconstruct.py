@@ -1,6 +1,7 @@
 """Reconstruction benchmarks: speed (batched steps/s, pruned vs dense EAD) and quality on seeded subsets.
 
     python benchmarks/reconstruct.py speed
+    python benchmarks/reconstruct.py malloc --dataset carbon_24 --n 4
     python benchmarks/reconstruct.py starts --dataset mp_20 --n 20 --count 240
     python benchmarks/reconstruct.py basin --dataset mp_20 --n 20 --sigma 0.05 0.1 0.2 0.4
     python benchmarks/reconstruct.py ties --structures 3 --atoms 12
@@ -162,6 +163,51 @@ def speed(args: argparse.Namespace) -> None:
     out["ead_20_atoms_fwd_bwd_float64"] = {"pruned_ms": 1e3 * t_pruned, "dense_ms": 1e3 * t_dense,
                                           "speedup": t_dense / t_pruned}
     print(json.dumps(out, indent=1))
+
+
+def _step_cost(dataset: str, n: int, trials: int, steps: int, mallopt: bool) -> list[dict]:
+    """Per val cell: fastest ms per Adam step (of 5-step runs) and minor page faults per step, in this process."""
+    import resource
+
+    import srd.reconstruct.cpu as cpu
+    from srd.reconstruct.engine import _Batch
+
+    torch.set_num_threads(1)  # a spawned process does not run main()
+    if not mallopt:  # glibc's default thresholds: only the denormal flush
+        cpu.tune_cpu = lambda: torch.set_flush_denormal(True)
+        import srd.reconstruct.engine as engine
+        engine.tune_cpu = cpu.tune_cpu
+    crystals = load(dataset, "val", n, seed=3)
+    rows = []
+    for r, c in zip(representation(crystals, GRID), crystals):
+        batch = _Batch([Target(r[LAYOUT.structure], c.numbers, c.lattice)], val_scaler(dataset), GRID,
+                       resolve({"trials": trials, "steps": 10**6}))
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        seconds = seconds_per_call(lambda: [batch.step(0.01) for _ in range(5)], steps // 5, best=True) / 5
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults  # over steps + 5 warm-up steps
+        rows.append({"id": c.id, "n_atoms": c.n_atoms, "ms_per_step": 1e3 * seconds,
+                     "faults_per_step": faults / (steps // 5 * 5 + 5)})
+    return rows
+
+
+def malloc(args: argparse.Namespace) -> None:
+    """What srd.reconstruct.cpu.tune_cpu's malloc thresholds buy: step cost and page faults with and without them,
+    each in a fresh process (mallopt is process-wide), alternating, in the same run."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    out = {True: [], False: []}
+    for _ in range(args.rounds):
+        for mallopt in (False, True):
+            with context.Pool(1) as pool:
+                out[mallopt].append(pool.apply(_step_cost, (args.dataset, args.n, args.trials, args.steps, mallopt)))
+    for mallopt, runs in out.items():
+        print("mallopt" if mallopt else "default", json.dumps([[{k: round(v, 2) if isinstance(v, float) else v
+                                                                  for k, v in row.items()} for row in run]
+                                                                for run in runs]))
+    ms = {m: np.mean([[row["ms_per_step"] for row in run] for run in runs]) for m, runs in out.items()}
+    print(json.dumps({"dataset": args.dataset, "mean_ms_per_step_default": round(ms[False], 2),
+                      "mean_ms_per_step_mallopt": round(ms[True], 2), "speedup": round(ms[False] / ms[True], 3)}))
 
 
 def ties(args: argparse.Namespace) -> None:
@@ -347,6 +393,12 @@ def main() -> None:
     sp.add_argument("--structures", type=int, default=4)
     sp.add_argument("--trials", type=int, default=6)
     sp.add_argument("--repeats", type=int, default=10)
+    ma = sub.add_parser("malloc")
+    ma.add_argument("--dataset", default="carbon_24")
+    ma.add_argument("--n", type=int, default=4)
+    ma.add_argument("--trials", type=int, default=6)
+    ma.add_argument("--steps", type=int, default=60)
+    ma.add_argument("--rounds", type=int, default=2)
     st = sub.add_parser("starts")
     st.add_argument("--dataset", default="mp_20")
     st.add_argument("--n", type=int, default=20)
@@ -383,8 +435,8 @@ def main() -> None:
     mi.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    {"quality": quality, "speed": speed, "starts": starts, "basin": basin, "ties": ties, "hypotheses": hypotheses,
-     "miss": miss}[args.command](args)
+    {"quality": quality, "speed": speed, "malloc": malloc, "starts": starts, "basin": basin, "ties": ties,
+     "hypotheses": hypotheses, "miss": miss}[args.command](args)
 
 
 if __name__ == "__main__":

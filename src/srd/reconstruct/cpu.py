@@ -16,9 +16,10 @@ def tune_cpu() -> None:
     """Flush float32 denormals, whose arithmetic is many times slower on CPU, and keep freed memory in the heap.
 
     Every Adam step allocates and frees temporaries of a few MB (per-pair arrays, Gaussian factors). With glibc's
-    default thresholds such blocks go back to the OS when freed and are page-faulted in again the next step: up to
-    ~4000 faults and ~7 ms of system time per step (of ~35) on a 16-atom Carbon-24 cell, 6 trials. Without glibc (no
-    mallopt) only the denormals are flushed.
+    default thresholds such blocks go back to the OS when freed and are page-faulted in again the next step: on
+    Carbon-24 val cells of 8-16 atoms, 6 trials, 1000-4600 page faults per step against 40-60 with these thresholds,
+    and 1.12x the step time (`python benchmarks/reconstruct.py malloc`). Without glibc (no mallopt) only the
+    denormals are flushed.
     """
     torch.set_flush_denormal(True)
     try:

@@ -286,12 +286,14 @@ class EADSums:
             for b, width in enumerate(widths):
                 yield e, slice(b * ATOMS_PER_BLOCK, min((b + 1) * ATOMS_PER_BLOCK, self.n_atoms)), width
 
+    def split(self, e: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(head, tail) of the mus when eta's Gaussians separate and the mus split, else None (held whole)."""
+        return self.consts.mu_split if self.consts.mu_factor[e] is not None else None
+
     def values_per_pair(self, e: int) -> int:
         """Buffer numbers eta's Gaussians need per pair: head + tail when they split, else one per mu."""
-        split = self.consts.mu_split
-        if self.consts.mu_factor[e] is not None and split is not None:
-            return len(split[0]) + len(split[1])
-        return len(self.grid.mus)
+        split = self.split(e)
+        return len(self.grid.mus) if split is None else len(split[0]) + len(split[1])
 
     def gaussians(self, e: int, r_pad: torch.Tensor, out: torch.Tensor) -> Gaussians:
         """eta's Gaussians exp(-eta (r - mu)^2) of the pairs r_pad (rows, width), written into the flat buffer `out`;
@@ -311,11 +313,11 @@ class EADSums:
             scaled = (2.0 * eta * x)[:, None, :]
             r_factor = torch.exp(x.square_().mul_(-eta))
             factor = (torch.where(r_pad < reach, r_factor, 0.0) if masked else r_factor)[:, None, :]
-            if self.consts.mu_split is None:
+            if self.split(e) is None:
                 whole = out.view(rows, len(self.grid.mus), width)
                 torch.mul(scaled, self.consts.mu_centered[:, None], out=whole).exp_()
                 return Gaussians(whole, None, None, factor)
-            head, tail = self.consts.mu_split
+            head, tail = self.split(e)
             at = rows * len(head) * width
             head_g = torch.mul(scaled, head[:, None], out=out[:at].view(rows, len(head), width)).exp_()
             tail_g = torch.mul(scaled, tail[:, None], out=out[at:].view(rows, len(tail), width)).exp_()
