@@ -123,6 +123,20 @@ def test_float32_agrees_with_float64() -> None:
     np.testing.assert_allclose(r32, r64, rtol=2e-4, atol=1e-4 * np.abs(r64).max())
 
 
+def test_float32_drops_only_gaussians_below_its_resolution() -> None:
+    """Reconstruction evaluates R_str in float32 on grid.resolved(eps): a shorter neighbour radius, and features no
+    further from float64 than float32's own rounding puts them, in log1p units (what the scaled loss compares)."""
+    coarse = GRID.resolved(float(torch.finfo(torch.float32).eps))
+    assert GRID.resolved(float(torch.finfo(torch.float64).eps)) == GRID
+    assert coarse.cutoff < 0.9 * GRID.cutoff
+    crystals = [PEROVSKITE, TRICLINIC, ROCKSALT_PRIM]
+    ead = VectorLayout.from_grid(GRID).ead
+    r64 = np.log1p(representation(crystals, GRID, dtype=torch.float64)[:, ead])
+    error = {grid: np.abs(np.log1p(representation(crystals, grid, dtype=torch.float32)[:, ead]) - r64).max(0)
+             for grid in (GRID, coarse)}
+    np.testing.assert_array_less(error[coarse], 3.0 * error[GRID] + 1e-6)  # fails at a resolution of 1e-5
+
+
 def test_gradcheck_positions_and_lattice() -> None:
     grid = EADGrid(orders=(0, 1), etas=(1.0, 20.0), mus=(0.0, 1.5, 2.5), rc=6.0)
     batch = CrystalBatch.build([TRICLINIC], grid.cutoff)

@@ -48,6 +48,25 @@ class Target:
         return int(len(self.numbers))
 
 
+@dataclass(frozen=True)
+class LossTerms:
+    """The features a loss compares (`mask` of R_str), held as what the step needs: their columns, and per
+    structure their scaled targets and weights. An unknown target value (NaN d_min of a decoded sample) gets weight
+    0 and target 0, so it adds nothing and no gradient instead of making the loss NaN for every trial."""
+
+    columns: torch.Tensor  # (M,) long, into R_str
+    index: np.ndarray  # the same columns, for the scaler
+    goal: torch.Tensor  # (S, M) scaled targets, 0 where unknown
+    weight: torch.Tensor  # (S, M) 1 / M where known, else 0: the loss is a mean over the M columns
+
+    @classmethod
+    def build(cls, mask: torch.Tensor, goal: torch.Tensor) -> "LossTerms":
+        columns = torch.nonzero(mask).squeeze(1)
+        goal = goal.index_select(1, columns)
+        known = torch.isfinite(goal)
+        return cls(columns, columns.cpu().numpy(), torch.where(known, goal, 0.0), known.to(goal.dtype) / len(columns))
+
+
 @dataclass
 class Result:
     """Best positions found (fractional, wrapped to [0, 1)), their loss and how much search it took."""
@@ -130,7 +149,7 @@ class _Batch:
 
     def __init__(self, targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> None:
         tune_cpu()
-        self.s, self.grid, self.scaler = settings, grid, scaler
+        self.s, self.grid, self.scaler = settings, grid.resolved(torch.finfo(settings.torch_dtype).eps), scaler
         self.layout = VectorLayout.from_grid(grid)
         kw = {"dtype": settings.torch_dtype, "device": settings.torch_device}
         self.kw = kw
@@ -147,7 +166,6 @@ class _Batch:
         # The scaled loss is taken in float64: some features' training ranges (~1e-40) underflow in float32.
         r_str = torch.as_tensor(np.stack([t.r_str for t in targets]), dtype=torch.float64, device=kw["device"])
         self.goal = scaler.transform_torch(r_str, self.layout.structure)  # (S, D) scaled targets
-        self.goal_known = torch.isfinite(self.goal)
         # Features (near-)constant over the training split, e.g. Gaussian tails at 1e-27, are only shifted by the
         # scaler, never stretched: they carry no usable signal, so they are left out of the loss.
         span = (scaler.high - scaler.low)[self.layout.structure]
@@ -156,7 +174,8 @@ class _Batch:
         # loss's are ~0.1 A (the eta = 90 features), so a hop first finds the region, then the full loss settles in.
         widest = np.tile(grid.eta_of_feature() == min(grid.etas), 2)
         self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
-        self.feature_mask = self.full_mask
+        self.full, self.smooth = LossTerms.build(self.full_mask, self.goal), LossTerms.build(self.smooth_mask, self.goal)
+        self.terms = self.full
         self.symmetric_counts = [0] * len(targets)
         starts = [self._starts(k, m) for k, m in enumerate(self.matrices)]
         # replica r = structure r // T, trial r % T; atoms of a replica (and of a structure) are contiguous
@@ -166,7 +185,7 @@ class _Batch:
             torch.as_tensor(self.n_atoms, device=kw["device"]))
         self.numbers = torch.as_tensor(np.concatenate([np.tile(t.numbers, T) for t in targets]), device=kw["device"])
         self.cell = torch.as_tensor(np.repeat(self.matrices, T, axis=0), **kw)
-        self.neighbors = SkinNeighbors(grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
+        self.neighbors = SkinNeighbors(self.grid.cutoff, settings.skin, np.repeat(self.matrices, T, axis=0), self.n_atoms)
         self.place(starts)
         self.active = np.ones(len(targets), dtype=bool)
         self.results = [Result(frac=np.zeros((t.n_atoms, 3)), trials=T, symmetric_starts=c,
@@ -218,7 +237,7 @@ class _Batch:
         """Smooth loss of candidate crystals against target k: cheap (no gradient), it ranks starts."""
         with torch.no_grad():
             R = CrystalBatch.build(crystals, self.grid.cutoff, **self.kw).structure_descriptor(self.grid)
-            return self._l1(R, torch.full((len(crystals),), k, device=R.device), self.smooth_mask)
+            return self._l1(R, torch.full((len(crystals),), k, device=R.device), self.smooth)
 
     def _reset_hop(self) -> None:
         self.m = torch.zeros_like(self.theta)
@@ -231,15 +250,12 @@ class _Batch:
         """Per-replica L1 loss between scaled R_str(pos) and the scaled target."""
         pairs = self.neighbors.update(pos, self.batch)
         R = structure_descriptor(pos, self.cell, self.numbers, self.batch, pairs, self.grid)
-        return self._l1(R, self.structure, self.feature_mask).to(pos.dtype)
+        return self._l1(R, self.structure, self.terms).to(pos.dtype)
 
-    def _l1(self, R: torch.Tensor, structure: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Mean |scaled R_str - scaled target| over the features in mask, one value per row of R.
-
-        An unknown target value (NaN d_min of a decoded sample) adds zero, with zero gradient, instead of making the
-        loss NaN for every trial."""
-        diff = self.scaler.transform_torch(R.double(), self.layout.structure) - self.goal[structure]
-        return torch.where(self.goal_known[structure], diff, 0.0)[:, mask].abs().mean(1)
+    def _l1(self, R: torch.Tensor, structure: torch.Tensor, terms: LossTerms) -> torch.Tensor:
+        """Mean |scaled R_str - scaled target| over the features of `terms`, one value per row of R."""
+        scaled = self.scaler.transform_torch(R.index_select(1, terms.columns).double(), terms.index)
+        return ((scaled - terms.goal[structure]).abs() * terms.weight[structure]).sum(1)
 
     def step(self, lr: float) -> None:
         """One Adam step on every replica's free coordinates; remembers each replica's best of this hop."""
@@ -265,11 +281,11 @@ class _Batch:
 
     def smooth_phase(self) -> None:
         """smooth_steps Adam steps on the smooth loss; the hop then goes on from their best positions."""
-        self.feature_mask = self.smooth_mask
+        self.terms = self.smooth
         for k in range(self.s.smooth_steps):
             self.step(self._lr(self.s.smooth_lr, k, self.s.smooth_steps))
         self.theta = self.hop_theta
-        self.feature_mask = self.full_mask
+        self.terms = self.full
         self._reset_hop()  # hop bests are compared on the full loss only
 
     def record(self) -> None:

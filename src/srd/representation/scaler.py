@@ -54,8 +54,8 @@ class Scaler:
         z = (X + 1.0) * self._half_range + self.low
         return np.where(self.log_mask, np.expm1(np.where(self.log_mask, z, 0.0)), z)
 
-    def transform_torch(self, R: torch.Tensor, block: slice) -> torch.Tensor:
-        """Differentiable transform of one block of R (e.g. layout.structure, the reconstruction target)."""
+    def transform_torch(self, R: torch.Tensor, block: slice | np.ndarray) -> torch.Tensor:
+        """Differentiable transform of the columns `block` of R (e.g. layout.structure, the reconstruction target)."""
         kw = {"dtype": R.dtype, "device": R.device}
         log_mask = torch.as_tensor(self.log_mask[block], device=R.device)
         z = torch.where(log_mask, torch.log1p(R.clamp_min(0.0)), R)
