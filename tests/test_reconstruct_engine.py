@@ -237,6 +237,19 @@ def test_rounds_search_again_only_what_was_not_reproduced(scaler: Scaler) -> Non
     assert found.trials == 2
 
 
+@pytest.mark.parametrize("free_rounds", [False, True])
+def test_free_rounds_search_again_without_symmetry_ties(scaler: Scaler, free_rounds: bool) -> None:
+    """keep_symmetry with rounds 2: the first search ties its symmetric starts to their groups; with free_rounds the
+    second releases them (every atom free), else it ties them again. The impossible cell is never reproduced."""
+    (target,) = targets([PEROVSKITE])
+    impossible = Target(target.r_str, target.numbers, PEROVSKITE.lattice * np.array([1.3, 1.3, 1.3, 1, 1, 1]))
+    settings = resolve({"trials": 4, "hops": 1, "steps": 2, "start_symmetric": 1.0, "keep_symmetry": True,
+                        "tol": 1e-9, "rounds": 2, "free_rounds": free_rounds})
+    (result,) = reconstruct([impossible], scaler, GRID, settings)
+    assert result.trials == 8 and result.symmetric_starts == 8
+    assert result.symmetric_trials == (4 if free_rounds else 8)
+
+
 def test_polish_relaxes_a_near_miss_with_every_atom_free(scaler: Scaler) -> None:
     """A search's best 0.05 A off the truth, as a search within a symmetric start's group leaves a crystal whose
     symmetry is only approximate, is relaxed onto the truth by the polish; a reproduced structure is left alone, and

@@ -3,29 +3,34 @@
 `paper` is Algorithm 2 with the values of the paper's appendix A.3.5 (6 trials x 7 hops x 300 Adam steps, uniform
 random starts, +/-1 A hops from each trial's best). `fast` is the recommended preset, chosen on val structures
 (benchmarks/reconstruct.py quality): 24 trials in one batch whose starts are the best of 20x as many candidates
-ranked by the smooth loss, half of them random crystals of a space group the lattice admits (of its family or a lower
-one, e.g. tetragonal groups on a cubic lattice; srd.reconstruct.symmetric), half spread to the target's shortest
-distance with coordinates snapped to 0 or 1/2 with probability 0.8; each of up to 8 hops runs 100 Adam steps on the
-smooth loss (widest Gaussians only, ~1 A basins), then 100 on the full loss, with a cosine-annealed learning rate;
-hops swap two atoms of different species (40 %), relocate one atom (20 %) or shake all of them, with Metropolis
-acceptance; a structure stops once reproduced (loss < tol) or once two hops in a row lowered its best loss by less
-than 10 % (patience). `keep_symmetry` (searching symmetric starts over their free Wyckoff coordinates only, so they
-keep their group) is off in the preset: on val it helped MP-20 (exact 43 -> 50 %, 30 crystals; 53.3 % once starts
-drew Wyckoff sites favouring free coordinates), hurt Perov-5 (97 -> 83 %) and left Carbon-24 unchanged (4/12 exact);
-config.yaml turns it on for MP-20. Screening tied and free starts as separate pools (half each) did not help it:
-MP-20 val 30 exact 53.3 -> 50 %, match 60 -> 50 %; nor did 48 trials instead of 24 (exact 53.3 -> 50 %, 27 -> 41
-s/structure) or drawing groups by their frequency in another split instead of order^2 (exact 53.3 % either way, the
-same crystals found but two). config.yaml also gives Carbon-24 smaller
-steps (smooth_lr 0.05, lr 0.02): they keep a hop inside the true basin of its larger cells, where 0.1 A steps leave
-it; on MP-20 they cost exploration (exact 15 -> 13 of 30 val crystals). `rounds` searches a structure not reproduced
-again from fresh starts; config.yaml sets 2 for Perov-5, whose misses are cheap 5-atom cells, with a tighter tol
-(0.003: at 0.008 wrong cells stopped as found), and for Carbon-24, where a second search finds 8-atom cells the first
-missed; on MP-20 it doubled the time and found nothing more. `polish_steps` relaxes a search's best once more, every
-atom free, when it is not reproduced: a search within a symmetric start's group comes close to a crystal whose symmetry
+ranked by the smooth loss, half of them random crystals of a space group the lattice admits (of its family or a
+lower one, e.g. tetragonal groups on a cubic lattice; srd.reconstruct.symmetric), half spread to the target's
+shortest distance with coordinates snapped to 0 or 1/2 with probability 0.8; each of up to 8 hops runs 100 Adam
+steps on the smooth loss (widest Gaussians only, ~1 A basins), then 100 on the full loss, with a cosine-annealed
+learning rate; hops swap two atoms of different species (40 %), relocate one atom (20 %) or shake all of them, with
+Metropolis acceptance; a structure stops once reproduced (loss < tol) or once two hops in a row lowered its best
+loss by less than 10 % (patience). `keep_symmetry` (searching symmetric starts over their free Wyckoff coordinates
+only, so they keep their group) is off in the preset: on val it helped MP-20 (exact 43 -> 50 %, 30 crystals; 53.3 %
+once starts drew Wyckoff sites favouring free coordinates), hurt Perov-5 (97 -> 83 %) and left Carbon-24 unchanged
+(4/12 exact); config.yaml turns it on for MP-20. Screening tied and free starts as separate pools (half each) did
+not help it: MP-20 val 30 exact 53.3 -> 50 %, match 60 -> 50 %; nor did 48 trials instead of 24 (exact 53.3 -> 50 %,
+27 -> 41 s/structure) or drawing groups by their frequency in another split instead of order^2 (exact 53.3 % either
+way, the same crystals found but two) or ranking candidates by their smooth loss after 30 Adam steps on it rather
+than as drawn (exact 53.3 % either way, 27 -> 31 s/structure; the raw screen ranks the one or two right starts of
+12-atom Pnma cells 243rd-301st of 480). config.yaml also gives Carbon-24 smaller steps (smooth_lr 0.05, lr 0.02):
+they keep a hop inside the true basin of its larger cells, where 0.1 A steps leave it; on MP-20 they cost
+exploration (exact 15 -> 13 of 30 val crystals). `rounds` searches a structure not reproduced again from fresh
+starts; config.yaml sets 2 for Perov-5, whose misses are cheap 5-atom cells, with a tighter tol (0.003: at 0.008
+wrong cells stopped as found), and for Carbon-24, where a second search finds 8-atom cells the first missed; on
+MP-20 (keep_symmetry) a second search within symmetric starts doubled the time and found nothing more, while one
+with every atom free (`free_rounds`) found 7 more of 60 val cells of <= 11 atoms (exact 70 -> 81.7 %; none more of
+val 30, seed 1), so config.yaml sets both for MP-20. `polish_steps` relaxes a search's best once more, every atom
+free, when it is not reproduced: a search within a symmetric start's group comes close to a crystal whose symmetry
 is only approximate but cannot reach it (MP-20 val mp-1320002: a best at rms 0.0132 -> 0.0008 with 100 steps, ~0.5 %
 of its search's 19,200), and a hop's annealing often ends inside the true basin unconverged (Perov-5 test 50 with
-config.yaml's settings: the polish ended 4 first searches below tol, sparing their second round, and found 4 crystals
-in second rounds; exact 49/50). On MP-20 val (30, seed 1) it changed nothing: exact 15/30, match 60 % either way.
+config.yaml's settings: the polish ended 4 first searches below tol, sparing their second round, and found 4
+crystals in second rounds; exact 49/50). On MP-20 val (30, seed 1) it changed nothing: exact 15/30, match 60 %
+either way.
 
 With config.yaml's settings, test 50 (seed 0, one core; benchmarks/reconstruct.py quality): Perov-5 exact 98 %,
 match 100 %, rmse 0.011, 17 s/structure (94 %, 0.025 before the kernel's float32 rounding changed: two of its three
@@ -68,6 +73,7 @@ class Settings:
     keep_symmetry: bool = False  # symmetric starts move only their free Wyckoff coordinates: they keep their group
     tol: float = 0.0  # stop a structure once its best loss is below tol (0 = never stop early)
     rounds: int = 1  # searches per structure at most: another from fresh starts while best loss >= tol (tol 0: all)
+    free_rounds: bool = False  # searches after the first search every atom free (keep_symmetry off)
     polish_steps: int = 0  # Adam steps of a free (untied) relaxation of a search's best when its loss is >= tol
     polish_lr: float = 0.02  # A, cosine-annealed to lr_final of it
     check_every: int = 50  # steps between early-stopping checks

@@ -100,14 +100,17 @@ class Result:
 def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
     """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch. A structure not
     reproduced (best loss >= tol) is searched again from fresh starts, up to `settings.rounds` searches in all: the
-    extra budget goes only where the first search failed, and the misses of one call share their batches."""
+    extra budget goes only where the first search failed, and the misses of one call share their batches. With
+    `free_rounds` the later searches release symmetric starts (keep_symmetry off): a crystal of a group or Wyckoff
+    sites the first search never drew is then searched with every atom free."""
     results = _search(targets, scaler, grid, settings)
+    later = replace(settings, keep_symmetry=False) if settings.free_rounds else settings
     for round_ in range(1, settings.rounds):
         again = [k for k, r in enumerate(results) if not r.loss < settings.tol]
         if not again:
             break
         fresh = _search([replace(targets[k], seed=round_seed(targets[k].seed, round_)) for k in again],
-                        scaler, grid, settings)
+                        scaler, grid, later)
         for k, r in zip(again, fresh):
             results[k] = results[k].merged(r)
     return results
