@@ -33,9 +33,10 @@ crystals in second rounds; exact 49/50). On MP-20 val (30, seed 1) it changed no
 either way.
 
 With config.yaml's settings, test 50 (seed 0, one core; benchmarks/reconstruct.py quality): Perov-5 exact 98 %,
-match 100 %, rmse 0.011, 17 s/structure (94 %, 0.025 before the kernel's float32 rounding changed: two of its three
-Pmm2 cells are found in one run and not in another); Carbon-24 70 %, 100 %, 0.093, 61 s (76 %, 0.084 before); MP-20
-36 %, 56 %, 0.145, 24 s.
+match 100 %, rmse 0.011, 12 s/structure (two of its three Pmm2 cells are found in one run and not in another);
+Carbon-24 66 %, 100 %, 0.112, 41 s (70-76 % in runs whose float32 rounding differed); MP-20 48 %, 56 %, 0.063, 25 s
+(38 %, 52 %, 0.111, 15 s without free_rounds: cells of <= 6 atoms 13 -> 16 of 18, 7-11 atoms 3 -> 5 of 12, 12-20
+atoms 3 of 20 either way).
 """
 
 from __future__ import annotations

@@ -50,9 +50,9 @@ class Target:
 
 @dataclass(frozen=True)
 class LossTerms:
-    """The features a loss compares (`mask` of R_str), held as what the step needs: their columns, and per
-    structure their scaled targets and weights. An unknown target value (NaN d_min of a decoded sample) gets weight
-    0 and target 0, so it adds nothing and no gradient instead of making the loss NaN for every trial."""
+    """The features of R_str a loss compares, held as what the step needs: their columns, and per structure their
+    scaled targets and weights. An unknown target value (NaN d_min of a decoded sample) gets weight 0 and target 0,
+    so it adds nothing and no gradient instead of making the loss NaN for every trial."""
 
     columns: torch.Tensor  # (M,) long, into R_str
     index: np.ndarray  # the same columns, for the scaler
