@@ -130,7 +130,9 @@ def quality(args: argparse.Namespace) -> dict:
 
 def speed(args: argparse.Namespace) -> None:
     """Batched Adam steps/s (one structure x `trials` replicas, skin lists) and pruned vs dense EAD on 20 atoms, each
-    the fastest of its repeats: on this shared 2-core machine means of the same code differ by up to 1.5x."""
+    the fastest of its repeats: on this shared 2-core machine means of the same code differ by up to 1.5x. The pruned
+    kernel runs in float64 on the full grid and in float32 on the grid float32 resolves (reconstruction's case);
+    the dense formula in float64."""
     from srd.reconstruct.engine import _Batch
     from srd.representation.descriptor import CrystalBatch
     from srd.representation.pooled import structure_descriptor
