@@ -24,13 +24,14 @@ starts; config.yaml sets 2 for Perov-5, whose misses are cheap 5-atom cells, wit
 wrong cells stopped as found), and for Carbon-24, where a second search finds 8-atom cells the first missed; on
 MP-20 (keep_symmetry) a second search within symmetric starts doubled the time and found nothing more, while one
 with every atom free (`free_rounds`) found 7 more of 60 val cells of <= 11 atoms (exact 70 -> 81.7 %; none more of
-val 30, seed 1), so config.yaml sets both for MP-20. `polish_steps` relaxes a search's best once more, every atom
-free, when it is not reproduced: a search within a symmetric start's group comes close to a crystal whose symmetry
-is only approximate but cannot reach it (MP-20 val mp-1320002: a best at rms 0.0132 -> 0.0008 with 100 steps, ~0.5 %
-of its search's 19,200), and a hop's annealing often ends inside the true basin unconverged (Perov-5 test 50 with
-config.yaml's settings: the polish ended 4 first searches below tol, sparing their second round, and found 4
-crystals in second rounds; exact 49/50). On MP-20 val (30, seed 1) it changed nothing: exact 15/30, match 60 %
-either way.
+val 30, seed 1), so config.yaml sets both for MP-20. Longer searches do not find its 12-20-atom cells: 12 hops with
+patience 4 found the same 5 of 20 val cells (seed 2) at 1.6x the time. `polish_steps` relaxes a search's best once
+more, every atom free, when it is not reproduced: a search within a symmetric start's group comes close to a crystal
+whose symmetry is only approximate but cannot reach it (MP-20 val mp-1320002: a best at rms 0.0132 -> 0.0008 with
+100 steps, ~0.5 % of its search's 19,200), and a hop's annealing often ends inside the true basin unconverged
+(Perov-5 test 50 with config.yaml's settings: the polish ended 4 first searches below tol, sparing their second
+round, and found 4 crystals in second rounds; exact 49/50). On MP-20 val (30, seed 1) it changed nothing: exact
+15/30, match 60 % either way.
 
 With config.yaml's settings, test 50 (seed 0, one core; benchmarks/reconstruct.py quality): Perov-5 exact 98 %,
 match 100 %, rmse 0.011, 12 s/structure (two of its three Pmm2 cells are found in one run and not in another);
