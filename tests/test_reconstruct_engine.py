@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import spglib
@@ -102,6 +104,25 @@ def test_smooth_phase_steps_with_its_own_learning_rate(scaler: Scaler) -> None:
 
     assert moved(1e-4) <= 5 * 3e-4
     assert moved(0.05) > 100 * moved(1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batch_evaluates_on_the_grid_its_dtype_resolves(scaler: Scaler, dtype: str) -> None:
+    """With the grid's own tolerance below float32's eps, a float32 batch keeps neighbours only out to the float32
+    radius (plus skin) and evaluates on that grid; float64 keeps the full one."""
+    fine = replace(GRID, tolerance=1e-12)  # same features, so the same scaler
+    (target,) = targets([PEROVSKITE])
+    settings = resolve({"trials": 2, "dtype": dtype})
+    batch = _Batch([target], scaler, fine, settings)
+    expected = fine.resolved(float(torch.finfo(settings.torch_dtype).eps))
+    assert batch.grid == expected and (expected.cutoff < fine.cutoff) == (dtype == "float32")
+    batch.step(0.01)
+    assert batch.neighbors.radius == pytest.approx(expected.cutoff + settings.skin)
+    pairs = batch.neighbors.pairs
+    center, neighbor, image = pairs.center, pairs.neighbor, pairs.image
+    pos = batch.neighbors.reference  # where the lists were built
+    disp = pos[neighbor] - pos[center] + torch.einsum("pk,pkj->pj", image, batch.cell[batch.batch[center]])
+    assert float(torch.linalg.vector_norm(disp, dim=1).max()) <= expected.cutoff + settings.skin + 1e-5
 
 
 def test_screened_starts_are_the_best_candidates(scaler: Scaler) -> None:

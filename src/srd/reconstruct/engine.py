@@ -152,8 +152,10 @@ class _Batch:
 
     def __init__(self, targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> None:
         tune_cpu()
+        # Every evaluation below uses self.grid, the grid as the dtype resolves it (a shorter radius in float32);
+        # the argument `grid` is not used again, so no neighbour list is built for the full radius by mistake.
         self.s, self.grid, self.scaler = settings, grid.resolved(torch.finfo(settings.torch_dtype).eps), scaler
-        self.layout = VectorLayout.from_grid(grid)
+        self.layout = VectorLayout.from_grid(self.grid)
         kw = {"dtype": settings.torch_dtype, "device": settings.torch_device}
         self.kw = kw
         T = settings.trials
@@ -175,7 +177,7 @@ class _Batch:
         self.full_mask = torch.as_tensor(span >= settings.min_feature_range, device=kw["device"])
         # The smooth loss: only the widest Gaussians' features (and d_min). Their basins are ~1 A wide where the full
         # loss's are ~0.1 A (the eta = 90 features), so a hop first finds the region, then the full loss settles in.
-        widest = np.tile(grid.eta_of_feature() == min(grid.etas), 2)
+        widest = np.tile(self.grid.eta_of_feature() == min(self.grid.etas), 2)
         self.smooth_mask = self.full_mask & torch.as_tensor(np.append(widest, True), device=kw["device"])
         self.full, self.smooth = LossTerms.build(self.full_mask, self.goal), LossTerms.build(self.smooth_mask, self.goal)
         self.terms = self.full
