@@ -362,5 +362,9 @@ def test_config_presets_overrides_and_unknown_keys() -> None:
                      ("start_symmetric", 1.5), ("symprec", 0.0), ("smooth_lr", 0.0), ("rounds", 0)):
         with pytest.raises(ValueError, match=f"reconstruct config: {key} must be"):
             resolve({key: bad})
+    for bad in ({"free_rounds": True}, {"free_rounds": True, "rounds": 2}, {"free_rounds": True, "keep_symmetry": True}):
+        with pytest.raises(ValueError, match="reconstruct config: free_rounds needs keep_symmetry: true and rounds >= 2"):
+            resolve(bad)
+    assert resolve({"free_rounds": True, "keep_symmetry": True, "rounds": 2}).free_rounds
     with pytest.raises(ValueError, match="keep_symmetry='yes' is not a valid bool"):
         resolve({"keep_symmetry": "yes"})

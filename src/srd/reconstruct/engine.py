@@ -104,7 +104,7 @@ def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settin
     `free_rounds` the later searches release symmetric starts (keep_symmetry off): a crystal of a group or Wyckoff
     sites the first search never drew is then searched with every atom free."""
     results = _search(targets, scaler, grid, settings)
-    later = replace(settings, keep_symmetry=False) if settings.free_rounds else settings
+    later = replace(settings, keep_symmetry=False, free_rounds=False) if settings.free_rounds else settings
     for round_ in range(1, settings.rounds):
         again = [k for k, r in enumerate(results) if not r.loss < settings.tol]
         if not again:
