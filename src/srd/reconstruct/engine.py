@@ -136,7 +136,7 @@ def _polish(targets: Sequence[Target], results: list[Result], scaler: Scaler, gr
     positions found) stays as it is, so the failure shows."""
     todo = [k for k, r in enumerate(results) if math.isfinite(r.loss) and r.loss >= settings.tol]
     free = replace(settings, trials=1, hops=1, smooth_steps=0, steps=settings.polish_steps, lr=settings.polish_lr,
-                   start="uniform", screen=1, start_symmetric=0.0, keep_symmetry=False, patience=0,
+                   start="uniform", screen=1, start_symmetric=0.0, keep_symmetry=False, free_rounds=False, patience=0,
                    polish_steps=0)
     for first in range(0, len(todo), settings.batch_structures):
         part = todo[first:first + settings.batch_structures]
