@@ -17,7 +17,9 @@ import pytest
 import yaml
 from ase.io import read as ase_read
 
+from srd.reconstruct.site_prior import SitePrior
 from srd.representation.scaler import Scaler
+from srd.table import from_table
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -86,6 +88,9 @@ def test_ingest_and_features(demo_run: Path) -> None:
     assert json.loads((demo / "features/val.done").read_text())["n_structures"] == 5
     scaler = Scaler.load(demo / "features/scaler.json")
     assert np.all(scaler.high >= scaler.low)
+    sites = SitePrior.load(demo / "site_prior.json")  # the training crystals' Wyckoff sites, for symmetric starts
+    assert sites.crystals == 25 and sites == SitePrior.fit(from_table(table), sites.symprec)
+    assert "of 25 crystals" in (demo / "logs/reconstruct/site_prior.log").read_text()
     assert "25 structures kept, 0 rejected" in (demo / "logs/ingest/train.log").read_text()
 
 

@@ -8,6 +8,7 @@ import srd.code_version
 import srd.diffusion
 import srd.metrics.coverage
 import srd.pipeline.reconstruct
+import srd.reconstruct
 import srd.sources
 import srd.workflow_config
 from srd.chunks import chunk_rows

@@ -1,7 +1,29 @@
+rule site_prior:
+    input:
+        table="results/{dataset}/structures/train.parquet",
+    output:
+        "results/{dataset}/site_prior.json",
+    log:
+        "results/{dataset}/logs/reconstruct/site_prior.log",
+    benchmark:
+        "results/{dataset}/benchmarks/reconstruct/site_prior.tsv"
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        **stage_resources("small"),
+    params:
+        symprec=lambda w: srd.reconstruct.resolve(stage_config("reconstruct", w)).symprec,
+        code=code_fingerprint("site_prior.py"),
+    script:
+        "../scripts/site_prior.py"
+
+
 rule reconstruct_test_chunk:
     input:
         table="results/{dataset}/structures/test.parquet",
         scaler="results/{dataset}/features/scaler.json",
+        sites="results/{dataset}/site_prior.json",
     output:
         "results/{dataset}/recon/chunk-{chunk}.parquet",
     log:
@@ -50,6 +72,7 @@ rule reconstruct_generated_chunk:
     input:
         samples="results/{dataset}/generated/samples.parquet",
         scaler="results/{dataset}/features/scaler.json",
+        sites="results/{dataset}/site_prior.json",
     output:
         "results/{dataset}/generated/chunk-{chunk}.parquet",
     log:

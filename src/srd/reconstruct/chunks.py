@@ -20,6 +20,7 @@ from srd.io import write_parquet
 from srd.progress import progress
 from srd.reconstruct.config import Settings
 from srd.reconstruct.engine import Result, Target, reconstruct
+from srd.reconstruct.site_prior import SitePrior
 from srd.representation.grid import EADGrid
 from srd.representation.scaler import Scaler
 
@@ -45,8 +46,8 @@ def sidecar(out_path: Path) -> Path:
     return out_path.with_name(out_path.name + ".partial.parquet")
 
 
-def run_jobs(jobs: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Settings, finish: Finish,
-             out_path: Path, key_column: str, desc: str) -> None:
+def run_jobs(jobs: Sequence[Job], scaler: Scaler, sites: SitePrior, grid: EADGrid, settings: Settings,
+             finish: Finish, out_path: Path, key_column: str, desc: str) -> None:
     """Process every job not already in the sidecar, then write all rows (job order) to out_path."""
     out_path, partial = Path(out_path), sidecar(Path(out_path))
     rows = pd.read_parquet(partial).to_dict("records") if partial.exists() else []
@@ -57,7 +58,7 @@ def run_jobs(jobs: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Setti
     with progress(total=len(todo), desc=desc, unit="structure") as bar:
         for a in range(0, len(todo), settings.batch_structures):
             batch = todo[a:a + settings.batch_structures]
-            rows += _run_batch(batch, scaler, grid, settings, finish)
+            rows += _run_batch(batch, scaler, sites, grid, settings, finish)
             write_parquet(pd.DataFrame(rows), partial)
             bar.update(len(batch))
     order = {j.key: k for k, j in enumerate(jobs)}
@@ -66,10 +67,11 @@ def run_jobs(jobs: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Setti
     partial.unlink(missing_ok=True)
 
 
-def _run_batch(batch: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Settings, finish: Finish) -> list[dict]:
+def _run_batch(batch: Sequence[Job], scaler: Scaler, sites: SitePrior, grid: EADGrid, settings: Settings,
+               finish: Finish) -> list[dict]:
     try:
         t0 = time.perf_counter()
-        results = reconstruct([j.target for j in batch], scaler, grid, settings)
+        results = reconstruct([j.target for j in batch], scaler, grid, settings, sites)
         seconds = time_shares(time.perf_counter() - t0, [r.steps * j.target.n_atoms for j, r in zip(batch, results)])
         return [{**j.passthrough, **finish(j, r, t), "error": ""} for j, r, t in zip(batch, results, seconds)]
     except Exception:
@@ -78,7 +80,7 @@ def _run_batch(batch: Sequence[Job], scaler: Scaler, grid: EADGrid, settings: Se
     rows = []
     for job in batch:  # find the culprit(s): retry alone, record an error only where it persists
         try:
-            rows += _run_batch([job], scaler, grid, settings, finish)
+            rows += _run_batch([job], scaler, sites, grid, settings, finish)
         except Exception as err:  # noqa: BLE001 - any failure of one structure is recorded, not fatal
             rows.append({**job.passthrough, "error": f"{type(err).__name__}: {err}"})
     return rows

@@ -20,6 +20,7 @@ from srd.reconstruct.config import Settings
 from srd.reconstruct.cpu import tune_cpu
 from srd.reconstruct.skin import SkinNeighbors
 from srd.reconstruct.moves import hop_moves
+from srd.reconstruct.site_prior import NO_SITE_DATA, SitePrior
 from srd.reconstruct.starts import snap_starts, spread_starts, uniform_starts
 from srd.reconstruct.symmetric import WyckoffMap, lattice_setting, symmetric_starts
 from srd.reconstruct.ties import Ties
@@ -97,20 +98,22 @@ class Result:
                 "symmetric_best": self.symmetric_best, "loss_history": list(self.history)}
 
 
-def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
-    """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch. A structure not
+def reconstruct(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings,
+                sites: SitePrior = NO_SITE_DATA) -> list[Result]:
+    """Reconstruct every target, `settings.batch_structures` structures (x trials) per batch, symmetric starts
+    drawing their Wyckoff sites with the weights of `sites` (fitted on the training split). A structure not
     reproduced (best loss >= tol) is searched again from fresh starts, up to `settings.rounds` searches in all: the
     extra budget goes only where the first search failed, and the misses of one call share their batches. With
     `free_rounds` the later searches release symmetric starts (keep_symmetry off): a crystal of a group or Wyckoff
     sites the first search never drew is then searched with every atom free."""
-    results = _search(targets, scaler, grid, settings)
+    results = _search(targets, scaler, grid, settings, sites)
     later = replace(settings, keep_symmetry=False, free_rounds=False) if settings.free_rounds else settings
     for round_ in range(1, settings.rounds):
         again = [k for k, r in enumerate(results) if not r.loss < settings.tol]
         if not again:
             break
         fresh = _search([replace(targets[k], seed=round_seed(targets[k].seed, round_)) for k in again],
-                        scaler, grid, later)
+                        scaler, grid, later, sites)
         for k, r in zip(again, fresh):
             results[k] = results[k].merged(r)
     return results
@@ -121,10 +124,11 @@ def round_seed(seed: int, round_: int) -> int:
     return int(np.random.SeedSequence([seed, round_]).generate_state(1)[0])
 
 
-def _search(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> list[Result]:
+def _search(targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings,
+            sites: SitePrior) -> list[Result]:
     results: list[Result] = []
     for start in range(0, len(targets), settings.batch_structures):
-        results += _Batch(targets[start:start + settings.batch_structures], scaler, grid, settings).run()
+        results += _Batch(targets[start:start + settings.batch_structures], scaler, grid, settings, sites).run()
     return _polish(targets, results, scaler, grid, settings) if settings.polish_steps else results
 
 
@@ -150,8 +154,10 @@ def _polish(targets: Sequence[Target], results: list[Result], scaler: Scaler, gr
 class _Batch:
     """State of one batch of structures: per-atom positions and Adam moments, per-replica hop bests."""
 
-    def __init__(self, targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings) -> None:
+    def __init__(self, targets: Sequence[Target], scaler: Scaler, grid: EADGrid, settings: Settings,
+                 sites: SitePrior = NO_SITE_DATA) -> None:
         tune_cpu()
+        self.sites = sites
         # Every evaluation below uses self.grid, the grid as the dtype resolves it (a shorter radius in float32);
         # the argument `grid` is not used again, so no neighbour list is built for the full radius by mistake.
         self.s, self.grid, self.scaler = settings, grid.resolved(torch.finfo(settings.torch_dtype).eps), scaler
@@ -227,7 +233,7 @@ class _Batch:
         maps = [WyckoffMap.identity(f) for f in frac]
         if self.s.start_symmetric > 0:
             symmetric = symmetric_starts(rng, round(n * self.s.start_symmetric), target.numbers,
-                                         lattice_setting(matrix, self.s.symprec))
+                                         lattice_setting(matrix, self.s.symprec), self.sites)
             # a group that cannot hold the composition leaves the rest as they are
             maps[:len(symmetric)] = symmetric if self.s.keep_symmetry else [WyckoffMap.identity(m.frac)
                                                                             for m in symmetric]

@@ -12,6 +12,7 @@ from srd.io import atomic_path, write_parquet
 from srd.reconstruct.chunks import Job, run_jobs, structure_seed
 from srd.reconstruct.config import resolve
 from srd.reconstruct.engine import Result, Target
+from srd.reconstruct.site_prior import NO_SITE_DATA, SitePrior
 from srd.representation.grid import EADGrid
 from srd.representation.scaler import Scaler
 from srd.structures import Crystal
@@ -37,13 +38,13 @@ def _finish(job: Job, result: Result, seconds: float) -> dict:
 
 
 def run_generated_chunk(samples: pd.DataFrame, scaler: Scaler, grid: EADGrid, cfg: Mapping[str, Any],
-                        out_path: Path, seed: int) -> None:
+                        out_path: Path, seed: int, sites: SitePrior = NO_SITE_DATA) -> None:
     """Reconstruct the valid decoded samples of this chunk (srd.decode columns); resumable like Table 1 chunks."""
     missing = sorted({*PASSTHROUGH, "species", "r_str", *LATTICE_COLUMNS} - set(samples.columns))
     if missing:
         raise ValueError(f"generated samples lack column(s) {missing}")
     jobs = [_job(r, seed) for r in samples.to_dict("records")]
-    run_jobs(jobs, scaler, grid, resolve(cfg), _finish, Path(out_path), "sample_id", f"gen {Path(out_path).stem}")
+    run_jobs(jobs, scaler, sites, grid, resolve(cfg), _finish, Path(out_path), "sample_id", f"gen {Path(out_path).stem}")
 
 
 def generated_crystal(row: dict) -> Crystal | None:

@@ -18,6 +18,8 @@ import spglib
 from pymatgen.core import Lattice
 from pymatgen.util.coord import pbc_diff
 
+from srd.reconstruct.site_prior import NO_SITE_DATA, SitePrior
+
 # Space-group numbers of each lattice family; trigonal groups share the hexagonal lattices.
 _FAMILIES = {"triclinic": (1, 2), "monoclinic": (3, 15), "orthorhombic": (16, 74), "tetragonal": (75, 142),
              "hexagonal": (143, 194), "cubic": (195, 230)}
@@ -120,9 +122,9 @@ def lattice_setting(matrix: np.ndarray, symprec: float) -> LatticeSetting:
     return LatticeSetting(transform, np.linalg.inv(transform).T @ matrix, _groups_of(number), _family(number))
 
 
-def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray,
-                     setting: LatticeSetting) -> list[WyckoffMap]:
-    """Up to `count` starts, atoms in the order of `numbers`.
+def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray, setting: LatticeSetting,
+                     sites: SitePrior = NO_SITE_DATA) -> list[WyckoffMap]:
+    """Up to `count` starts, atoms in the order of `numbers`, Wyckoff sites drawn with the weights of `sites`.
 
     Fewer when the lattice's groups cannot hold the composition (none, or after `count` failed draws: no sites or no
     placement found, or the crystal does not fit the target cell), so a hopeless cell costs at most 2 x count draws. A
@@ -132,7 +134,7 @@ def symmetric_starts(rng: np.random.Generator, count: int, numbers: np.ndarray,
     out: list[WyckoffMap] = []
     failures = 0
     while groups and len(out) < count and failures < count:
-        start = draw(rng, int(rng.choice(groups, p=p)), numbers, setting)
+        start = draw(rng, int(rng.choice(groups, p=p)), numbers, setting, sites)
         if start is None:
             failures += 1
         else:
@@ -160,7 +162,8 @@ def _compatible(group: int, counts: tuple[int, ...]) -> bool:
     return bool(compatible)
 
 
-def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting) -> WyckoffMap | None:
+def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: LatticeSetting,
+         sites: SitePrior = NO_SITE_DATA) -> WyckoffMap | None:
     """One random crystal of `group` mapped into the target cell, or None if no choice of Wyckoff sites holds the
     composition, the atoms come too close, or every placement collapses an orbit (`_place`).
 
@@ -168,16 +171,16 @@ def draw(rng: np.random.Generator, group: int, numbers: np.ndarray, setting: Lat
     face of Amm2, the 4-fold axis of a tetragonal group on a cubic lattice, the glide of P2_1/c in the a-c plane),
     and spglib's cell of the lattice alone need not be that one."""
     cell = _cell_choice(rng, group, setting)
-    sites = _choose_sites(rng, group, _conventional_counts(numbers, setting))
-    if sites is None:
+    chosen = _choose_sites(rng, group, _conventional_counts(numbers, setting), sites)
+    if chosen is None:
         return None
     # Drawn (the group's setting of the conventional cell) -> target fractional coordinates: x = to_target @ x_drawn.
     to_target = np.linalg.inv(setting.transform) @ cell.T
     to_drawn = np.linalg.inv(to_target)
-    orbits = [[(wp, *_orbit(wp.ops, to_target, to_drawn)) for wp in positions] for positions in sites]
+    orbits = [[(wp, *_orbit(wp.ops, to_target, to_drawn)) for wp in positions] for positions in chosen]
     species, counts = np.unique(numbers, return_counts=True)
     # sites without free coordinates place the same atoms every time: one try tells
-    tries = _PLACEMENTS if any(wp.get_dof() for positions in sites for wp in positions) else 1
+    tries = _PLACEMENTS if any(wp.get_dof() for positions in chosen for wp in positions) else 1
     for _ in range(tries):
         start = _place(rng, orbits, species, counts, numbers, to_target)
         if start is not None and _apart(start.frac, setting):
@@ -204,39 +207,43 @@ def _cell_choice(rng: np.random.Generator, group: int, setting: LatticeSetting) 
 
 
 @lru_cache(maxsize=None)
-def _site_weights(group: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per Wyckoff position of the group: its draw weight, multiplicity x (1 + free coordinates), and whether it is
-    fixed (no free coordinates)."""
+def _site_weights(group: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Per Wyckoff position of the group: its data-free draw weight, multiplicity x (1 + free coordinates); whether
+    it is fixed (no free coordinates); its letter."""
     positions = _group(group).Wyckoff_positions
     dof = np.array([wp.get_dof() for wp in positions])
-    return np.array([wp.multiplicity for wp in positions]) * (1.0 + dof), dof == 0
+    return (np.array([wp.multiplicity for wp in positions]) * (1.0 + dof), dof == 0,
+            tuple(wp.letter for wp in positions))
 
 
-def _choose_sites(rng: np.random.Generator, group: int, counts: tuple[int, ...]) -> list[list] | None:
-    """Wyckoff positions per species whose multiplicities add up to its count, drawn one orbit at a time with weight
-    multiplicity x (1 + free coordinates): real crystals fill few orbits and favour sites with free coordinates (the
-    three 4c orbits of Pnma ABX3, where pyxtal's choice, uniform over letters, mostly takes the fixed 4a and 4b).
-    A site without free coordinates holds one orbit, so it is used once; None after _PLACEMENTS dead ends."""
+def _choose_sites(rng: np.random.Generator, group: int, counts: tuple[int, ...],
+                  sites: SitePrior = NO_SITE_DATA) -> list[list] | None:
+    """Wyckoff positions per species whose multiplicities add up to its count, drawn one orbit at a time with the
+    weights of `sites` (site_prior). Without data a site weighs multiplicity x (1 + free coordinates): real crystals
+    fill few orbits and favour sites with free coordinates (the three 4c orbits of Pnma ABX3, where pyxtal's choice,
+    uniform over letters, mostly takes the fixed 4a and 4b). A site without free coordinates holds one orbit, so it
+    is used once; None after _PLACEMENTS dead ends."""
     positions = _group(group).Wyckoff_positions
-    weights, fixed = _site_weights(group)
+    heuristic, fixed, letters = _site_weights(group)
+    weights = sites.weights(group, letters, heuristic)
     for _ in range(_PLACEMENTS):
         used = np.zeros(len(positions), dtype=bool)
-        sites: list[list] = []
+        chosen: list[list] = []
         for count in counts:
-            chosen, left = [], count
+            species, left = [], count
             while left > 0:
                 fits = np.array([wp.multiplicity <= left for wp in positions]) & ~(fixed & used)
                 if not fits.any():
                     break
                 k = int(rng.choice(len(positions), p=weights * fits / (weights * fits).sum()))
                 used[k] = True
-                chosen.append(positions[k])
+                species.append(positions[k])
                 left -= positions[k].multiplicity
             if left:
                 break
-            sites.append(chosen)
+            chosen.append(species)
         else:
-            return sites
+            return chosen
     return None
 
 

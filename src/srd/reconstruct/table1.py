@@ -12,6 +12,7 @@ from srd.io import atomic_path, write_parquet
 from srd.reconstruct.chunks import Job, run_jobs, structure_seed
 from srd.reconstruct.config import resolve
 from srd.reconstruct.engine import Result, Target
+from srd.reconstruct.site_prior import NO_SITE_DATA, SitePrior
 from srd.reconstruct.matching import EXACT_RMS, match_rms, random_positions, validity
 from srd.representation.descriptor import representation
 from srd.representation.grid import EADGrid
@@ -50,8 +51,9 @@ def _score(truth: Crystal, job: Job, result: Result, seconds: float) -> dict:
 
 
 def run_table1_chunk(table: pd.DataFrame, scaler: Scaler, grid: EADGrid, cfg: Mapping[str, Any], out_path: Path,
-                     seed: int) -> None:
-    """Reconstruct every crystal-table row of this chunk; resumable (see chunks.run_jobs)."""
+                     seed: int, sites: SitePrior = NO_SITE_DATA) -> None:
+    """Reconstruct every crystal-table row of this chunk, symmetric starts weighing Wyckoff sites by `sites`;
+    resumable (see chunks.run_jobs)."""
     settings = resolve(cfg)
     records = table.to_dict("records")
     jobs = [_job(r, grid, seed) for r in records]
@@ -60,7 +62,7 @@ def run_table1_chunk(table: pd.DataFrame, scaler: Scaler, grid: EADGrid, cfg: Ma
     def finish(job: Job, result: Result, seconds: float) -> dict:
         return _score(truths[job.key], job, result, seconds)
 
-    run_jobs(jobs, scaler, grid, settings, finish, Path(out_path), "id", f"recon {Path(out_path).stem}")
+    run_jobs(jobs, scaler, sites, grid, settings, finish, Path(out_path), "id", f"recon {Path(out_path).stem}")
 
 
 def table1_metrics(df: pd.DataFrame) -> dict[str, float]:
