@@ -60,6 +60,11 @@ def stage_config(stage, wildcards):
     )
 
 
+def site_prior_symprec(wildcards):
+    """The one reconstruct key the site prior uses: editing any other must not recount it."""
+    return srd.reconstruct.resolve(stage_config("reconstruct", wildcards)).symprec
+
+
 def evaluate_config(wildcards):
     """The evaluate slice, refused at DAG build when the dataset has no coverage cutoffs to score against."""
     cfg = stage_config("evaluate", wildcards)

@@ -13,7 +13,7 @@ rule site_prior:
     resources:
         **stage_resources("small"),
     params:
-        symprec=lambda w: srd.reconstruct.resolve(stage_config("reconstruct", w)).symprec,
+        symprec=site_prior_symprec,
         code=code_fingerprint("site_prior.py"),
     script:
         "../scripts/site_prior.py"
