@@ -6,7 +6,7 @@ on 300 MP-20 val crystals the true group was among the drawn ones for 86-96 % of
 for 88 % of cells of <= 6 atoms but only 49 % of 7-11 and 32 % of 12-20 atoms. Without data a site is weighed by
 multiplicity x (1 + free coordinates); real crystals put their atoms on special positions far more often than
 that (Pnma: its 4c mirror site holds 1161 orbits of MP-20 val, the general 8d 108). Counted on the training split,
-as the scaler is fitted, so no test crystal informs its own start. With counts from the other 8,687 val crystals, the
+as the scaler is fitted, so no test crystal informs its own start. With counts from the other 8,747 val crystals, the
 share of those 300 with a start of the right group, sites and orientation among 240 draws rose from 87 to 89 %
 (<= 6 atoms), 49 to 64 % (7-11) and 27 to 51 % (12-20).
 """
