@@ -42,7 +42,9 @@ one core; benchmarks/reconstruct.py quality --site-prior): Perov-5 exact 98 %, m
 without free_rounds: cells of <= 6 atoms 13 -> 16 of 18, 7-11 atoms 3 -> 5 of 12, 12-20 atoms 3 of 20 either way).
 The prior's MP-20 gain is in larger cells and in match (test 50: 7-11 atoms exact 5 -> 6 of 12, 12-20 atoms 3 -> 5
 of 20, but <= 6 atoms 16 -> 13 of 18, lost in free second rounds and once to a different crystal at loss 7e-5; val 60,
-seed 7, with the prior fitted on the other val crystals: exact 56.7 -> 60 %, match 66.7 -> 76.7 %).
+seed 7, with the prior fitted on the other val crystals: exact 56.7 -> 60 %, match 66.7 -> 76.7 %). With the prior,
+more symmetric starts did not clearly help on those 60: start_symmetric 0.75 / 0.9 gave exact 63.3 % either way
+but match 71.7 / 73.3 % (76.7 % at 0.5), at the same 21 s/structure, so 0.5 stays.
 """
 
 from __future__ import annotations
