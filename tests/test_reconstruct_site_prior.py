@@ -70,6 +70,9 @@ def test_saved_prior_loads_back_and_a_bad_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text('{"crystals": 2, "counts": {"62": {"c": 3}}}')
     with pytest.raises(ValueError, match=r"bad\.json: not a site prior.*symprec"):
         SitePrior.load(tmp_path / "bad.json")
+    (tmp_path / "cut.json").write_text('{"crystals": 2, "coun')  # a write cut short
+    with pytest.raises(ValueError, match=r"cut\.json: not a site prior.*JSONDecodeError"):
+        SitePrior.load(tmp_path / "cut.json")
 
 
 def test_site_prior_stage_counts_the_training_table(tmp_path: Path) -> None:

@@ -105,3 +105,19 @@ def test_generated_samples_pass_invalid_through_and_write_extxyz(scaler: Scaler,
     frames = read(tmp_path / "generated.extxyz", index=":")
     assert [f.info["sample_id"] for f in frames] == [0, 1]
     assert sorted(frames[1].numbers.tolist()) == [17, 55]
+
+
+def test_chunk_draws_symmetric_starts_with_the_given_site_prior(scaler: Scaler, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prior reaches every symmetric draw, in first and later rounds: the chunk passes it to the engine, and a
+    round that dropped it would silently draw sites the data-free way."""
+    import srd.reconstruct.engine as engine
+    from srd.reconstruct.site_prior import SitePrior
+
+    prior = SitePrior({225: {"a": 7, "b": 7}}, crystals=7)
+    seen = []
+    draw = engine.symmetric_starts
+    monkeypatch.setattr(engine, "symmetric_starts", lambda *args: seen.append(args[-1]) or draw(*args))
+    cfg = {**CFG, "start_symmetric": 1.0, "tol": 1e-12, "rounds": 2}  # never reproduced: two rounds each
+    run_table1_chunk(to_table(CRYSTALS[:2]), scaler, GRID, cfg, tmp_path / "chunk-000.parquet", seed=0, sites=prior)
+    assert len(seen) == 4 and all(s is prior for s in seen)

@@ -62,11 +62,11 @@ class SitePrior:
 
     @classmethod
     def load(cls, path: Path | str) -> SitePrior:
-        data = json.loads(Path(path).read_text())
         try:
+            data = json.loads(Path(path).read_text())
             counts = {int(g): {str(k): int(v) for k, v in c.items()} for g, c in data["counts"].items()}
             return cls(counts, int(data["crystals"]), float(data["symprec"]))
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError) as err:  # ValueError: JSONDecodeError too
             raise ValueError(f"{path}: not a site prior (want crystals, symprec and counts per group and letter): "
                              f"{type(err).__name__}: {err}") from err
 
